@@ -1,0 +1,39 @@
+# The two commands of the README: `make demo` and `make test`.
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test check system-packages bench clean
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# The main job on the embedded default: the example inbox, the local warehouse.
+demo: $(STAMP)
+	$(BIN)/drcooper run --once
+	$(BIN)/drcooper submissions
+	$(BIN)/drcooper export --format csv -o var/projets.csv
+	$(BIN)/drcooper export --format xlsx -o var/projets.xlsx
+	$(BIN)/drcooper export --format json -o var/projets.json
+	@echo "Public exports written to var/projets.{csv,xlsx,json}"
+
+system-packages:
+	scripts/install-system-packages
+
+# The gate run before every commit and in CI.
+check: $(STAMP)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: $(STAMP) system-packages check
+	$(BIN)/pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python bench/read_workbook.py
+
+clean:
+	rm -rf var

@@ -1,0 +1,1 @@
+"""Dr Cooper's bot: collect, read, understand, validate and store contributions."""

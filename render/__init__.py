@@ -1,0 +1,1 @@
+"""Dr Cooper's renderer: exports and site builds from the warehouse."""
