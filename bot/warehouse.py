@@ -120,7 +120,7 @@ class Warehouse:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.db = sqlite3.connect(path, isolation_level=None)
+            self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA foreign_keys = ON")
             self.db.execute("PRAGMA journal_mode = WAL")
@@ -140,19 +140,26 @@ class Warehouse:
         self.close()
 
     def _migrate(self) -> None:
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
-        if version > len(MIGRATIONS):
-            raise WarehouseError(
-                f"The warehouse {self.path} has schema version {version}, newer than "
-                f"this Dr Cooper ({len(MIGRATIONS)}); upgrade Dr Cooper."
-            )
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        # The version is read inside the write lock: two processes opening a
+        # new warehouse at once (the bot and a command) must not both migrate.
+        while True:
             with self.transaction():
-                for statement in script.split(";"):
+                version = self.db.execute("PRAGMA user_version").fetchone()[0]
+                if version > len(MIGRATIONS):
+                    raise WarehouseError(
+                        f"The warehouse {self.path} has schema version {version}, "
+                        f"newer than this Dr Cooper ({len(MIGRATIONS)}); "
+                        "upgrade Dr Cooper."
+                    )
+                if version == len(MIGRATIONS):
+                    return
+                for statement in MIGRATIONS[version].split(";"):
                     if statement.strip():
                         self.db.execute(statement)
-                self.db.execute(f"PRAGMA user_version = {number}")
-            log.info("warehouse %s: migrated to schema version %s", self.path, number)
+                self.db.execute(f"PRAGMA user_version = {version + 1}")
+            log.info(
+                "warehouse %s: migrated to schema version %s", self.path, version + 1
+            )
 
     @property
     def schema_version(self) -> int:
