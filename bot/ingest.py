@@ -95,12 +95,19 @@ class Ingestor:
         )
         return self.process(receipt)
 
+    def actor_name(self, slug: str) -> str:
+        """Return an actor's name: from the settings, else a known organisation."""
+        if slug in self.settings.actors:
+            return self.settings.actors[slug]
+        organisation = self.vocabulary.organisation(slug.replace("-", " "))
+        return organisation.name if organisation.known else slug
+
     def process(self, receipt: Receipt) -> SubmissionResult:
         """Turn one archived reception into a submission with its outcome and report."""
         started = time.perf_counter()
         report = Report(file_name=receipt.file_name, actor=receipt.actor)
         self.warehouse.ensure_actor(
-            receipt.actor, self.settings.actors.get(receipt.actor), receipt.received_at
+            receipt.actor, self.actor_name(receipt.actor), receipt.received_at
         )
 
         # Content already taken from this actor changes nothing: say so.

@@ -107,7 +107,7 @@ class Report:
             f"Lignes refusées : {counts['rejected_rows']}",
             f"Lignes ignorées (totaux, notes, intertitres) : {counts['skipped_rows']}",
             f"Projets confidentiels : {counts['confidential_projects']}",
-            f"Points à vérifier : {counts['errors'] + counts['warnings']}",
+            f"Points à vérifier : {len(self.problems)}",
         ]
         lines += _section(
             "Modifications dans l'entrepôt",

@@ -371,6 +371,33 @@ class _RowReader:
 
     def read_domains(self, cell: RawCell) -> None:
         codes, unknown = self.vocabulary.domains(cell.text)
+
+        # A disease or theme ("paludisme") is not a domain: keep it as a keyword.
+        topics = []
+        for part in unknown:
+            names = [self.vocabulary.topic(p) for p in split_list(part)]
+            if names and all(names):
+                topics += [str(name) for name in names if name not in topics]
+        if topics:
+            self._extend("keywords", topics)
+            unknown = [
+                part
+                for part in unknown
+                if not all(self.vocabulary.topic(p) for p in split_list(part))
+            ]
+            if not codes and not unknown:
+                self.problems.append(
+                    Problem(
+                        "info",
+                        "Thème ou maladie plutôt que domaine : repris en mot-clé.",
+                        ref=cell.ref,
+                        value=cell.text,
+                        understood=", ".join(topics),
+                        suggestion="Ajoutez un domaine (par exemple « recherche "
+                        "clinique », « soins », « formation ») si vous le souhaitez.",
+                    )
+                )
+                return
         if unknown:
             self.warn(
                 cell,

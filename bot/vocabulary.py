@@ -156,6 +156,7 @@ class Vocabulary:
         self._domain_phrases: dict[tuple[str, ...], list[str]] = {}
         self._domain_longest = 1
         self._topics: dict[str, list[str]] = {}
+        self._topic_keys: dict[str, str] = {}
         self._organisation_keys: dict[str, _Organisation] = {}
         self._organisation_acronyms: dict[str, _Organisation] = {}
 
@@ -415,6 +416,15 @@ class Vocabulary:
             str(topic): [str(synonym) for synonym in synonyms]
             for topic, synonyms in document.get("topics", {}).items()
         }
+        self._topic_keys = {
+            _key(name): topic
+            for topic, synonyms in self._topics.items()
+            for name in (topic, *synonyms)
+        }
+
+    def topic(self, text: str) -> str | None:
+        """Return the canonical topic (disease, theme) a phrase names, if any."""
+        return self._topic_keys.get(_key(text))
 
     def domains(self, text: str) -> tuple[list[str], list[str]]:
         """Return the domain codes a cell mentions and the parts not understood."""

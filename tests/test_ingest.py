@@ -281,3 +281,30 @@ def test_settings_reach_the_pipeline(settings):
         assert settings.warehouse.parent.name == "var"
     finally:
         ingestor.warehouse.close()
+
+
+def test_disease_in_domain_column_becomes_a_keyword(ingestor, workbook_factory):
+    rows = [
+        ["Titre", "Thématique"],
+        ["Paludisme chez l'enfant", "VIH/sida"],
+        ["Essai vaccinal", "Recherche clinique; paludisme"],
+    ]
+    path = workbook_factory("projets.xlsx", rows)
+
+    report = ingestor.ingest(path, actor="chu-lyon", source="test").report
+    projects = {p["title"]: p for p in merged_projects(ingestor.warehouse, TODAY)}
+
+    assert projects["Paludisme chez l'enfant"]["domains"] == []
+    assert projects["Paludisme chez l'enfant"]["keywords"] == ["vih"]
+    assert projects["Essai vaccinal"]["domains"] == ["recherche-clinique"]
+    assert projects["Essai vaccinal"]["keywords"] == ["paludisme"]
+    assert [p.severity for p in report.problems] == ["info"]
+
+
+def test_actor_known_as_an_organisation_gets_its_name(ingestor, workbook_factory):
+    path = workbook_factory("projets.xlsx", [["Titre", "Pays"], ["Dengue", "Laos"]])
+
+    ingestor.ingest(path, actor="inserm", source="test")
+
+    [project] = merged_projects(ingestor.warehouse, TODAY)
+    assert project["french_actors"] == ["Inserm"]
