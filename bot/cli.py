@@ -164,7 +164,9 @@ def export(
 def reindex(settings: Settings) -> None:
     """Rebuild the warehouse from the archive alone."""
     ingestor = Ingestor(settings)
-    count = ingestor.reindex()
+    total = sum(1 for _ in ingestor.archive.iter_receipts())
+    with click.progressbar(length=total, label="Rejeu", file=sys.stderr) as bar:
+        count = ingestor.reindex(progress=lambda _receipt: bar.update(1))
     click.echo(f"{count} fichiers rejoués depuis l'archive.")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -183,7 +184,7 @@ class Ingestor:
             self.warehouse.set_report(submission_id, report.to_dict())
         return SubmissionResult(submission_id, receipt, report)
 
-    def reindex(self) -> int:
+    def reindex(self, progress: Callable[[Receipt], None] | None = None) -> int:
         """Rebuild the warehouse from the archive alone; return the receipt count."""
         target = self.settings.warehouse
         fresh_path = target.with_name(target.name + ".reindex")
@@ -198,6 +199,8 @@ class Ingestor:
             for receipt in self.archive.iter_receipts():
                 replay.process(receipt)
                 count += 1
+                if progress:
+                    progress(receipt)
             fresh.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
         # Swap the rebuilt warehouse in; SQLite's side files go with the old one.
