@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable
@@ -57,26 +58,25 @@ def _split_outside_parentheses(text: str, separators: tuple[str, ...]) -> list[s
     pieces: list[str] = []
     depth = 0
     start = 0
-    position = 0
-    lowered = text.casefold()
-    while position < len(text):
-        char = text[position]
-        if char in "([":
+    # Only brackets and separators matter: jump from one to the next.
+    for match in _separator_pattern(separators).finditer(text):
+        token = match.group()
+        if token in "([":
             depth += 1
-        elif char in ")]" and depth > 0:
-            depth -= 1
-        elif depth == 0:
-            separator = next(
-                (s for s in separators if lowered.startswith(s, position)), None
-            )
-            if separator is not None and not _between_digits(text, position, separator):
-                pieces.append(text[start:position])
-                position += len(separator)
-                start = position
-                continue
-        position += 1
+        elif token in ")]":
+            depth = max(depth - 1, 0)
+        elif depth == 0 and not _between_digits(text, match.start(), token):
+            pieces.append(text[start : match.start()])
+            start = match.end()
     pieces.append(text[start:])
     return pieces
+
+
+@functools.cache
+def _separator_pattern(separators: tuple[str, ...]) -> re.Pattern[str]:
+    longest_first = sorted(separators, key=len, reverse=True)
+    alternatives = "|".join(re.escape(separator) for separator in longest_first)
+    return re.compile(rf"[()\[\]]|{alternatives}", re.IGNORECASE)
 
 
 def _between_digits(text: str, position: int, separator: str) -> bool:

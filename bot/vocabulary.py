@@ -12,6 +12,7 @@ accents, apostrophes and punctuation never matter.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
@@ -32,6 +33,8 @@ from bot.model import CONTRIBUTED_FIELDS, DOMAIN_CODES
 logger = logging.getLogger(__name__)
 
 # Letters NFKD leaves whole but people write as two letters.
+CACHE_SIZE = 50_000
+
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "đ": "d"})
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 _PARENTHESISED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
@@ -71,11 +74,15 @@ _NO = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=65536)
 def normalise(text: str) -> str:
     """Return `text` casefolded, without accents and punctuation, spaces collapsed."""
-    folded = unicodedata.normalize("NFKD", text.casefold().translate(_LIGATURES))
-    bare = "".join(char for char in folded if not unicodedata.combining(char))
-    return _NON_WORD.sub(" ", bare).strip()
+    folded = text.casefold()
+    # Workbooks repeat the same few thousand texts: cached, and ASCII skips NFKD.
+    if not folded.isascii():
+        folded = unicodedata.normalize("NFKD", folded.translate(_LIGATURES))
+        folded = "".join(char for char in folded if not unicodedata.combining(char))
+    return _NON_WORD.sub(" ", folded).strip()
 
 
 def _key(text: str) -> str:
@@ -145,6 +152,9 @@ class Vocabulary:
     """Lookup tables built once from `synonyms/` and the country libraries."""
 
     def __init__(self) -> None:
+        # Workbooks repeat the same countries and partners on every row.
+        self._country_cache: dict[str, CountryMatch] = {}
+        self._organisation_cache: dict[str, OrganisationMatch] = {}
         self._header_keys: dict[str, str] = {}
         self._confidentiality_markers: list[str] = []
         self._confidentiality_fillers: frozenset[str] = frozenset()
@@ -351,6 +361,14 @@ class Vocabulary:
 
     def country(self, text: str) -> CountryMatch:
         """Return the country a cell names, with how it was understood."""
+        found = self._country_cache.get(text)
+        if found is None:
+            if len(self._country_cache) > CACHE_SIZE:
+                self._country_cache.clear()
+            found = self._country_cache[text] = self._find_country(text)
+        return found
+
+    def _find_country(self, text: str) -> CountryMatch:
         stripped = text.strip().strip(".;,:*")
         compact = stripped.replace(".", "").replace(" ", "")
         if 2 <= len(compact) <= 3 and compact.isalpha():
@@ -512,6 +530,14 @@ class Vocabulary:
 
     def organisation(self, text: str) -> OrganisationMatch:
         """Return the organisation a cell names, canonical when known."""
+        found = self._organisation_cache.get(text)
+        if found is None:
+            if len(self._organisation_cache) > CACHE_SIZE:
+                self._organisation_cache.clear()
+            found = self._organisation_cache[text] = self._find_organisation(text)
+        return found
+
+    def _find_organisation(self, text: str) -> OrganisationMatch:
         cleaned = " ".join(text.split()).strip(" .;,:-–—*")
         for candidate in (cleaned, _without_parentheses(cleaned)):
             known = self._known_organisation(candidate)
