@@ -10,11 +10,14 @@ from pathlib import Path
 
 import click
 
-from bot.config import FILE_KINDS, Settings, load_settings
+from bot.config import ALL_KINDS, Settings, load_settings
 from bot.exceptions import DrCooperError
 from bot.ingest import Ingestor
 from bot.projects import merged_projects, visible_projects
+from bot.quarantine import check_config, quarantine
 from bot.warehouse import Warehouse
+from render.admin import rollback, users
+from render.commands import build, serve
 from render.exports import FORMATS, to_csv, to_json, write_export
 
 log = logging.getLogger(__name__)
@@ -39,7 +42,7 @@ def _files_with_actor(
         for child in sorted(path.rglob("*")):
             if not child.is_file() or child.name.startswith(("~$", ".")):
                 continue
-            if child.suffix.lower().lstrip(".") not in FILE_KINDS:
+            if child.suffix.lower().lstrip(".") not in ALL_KINDS:
                 continue
             parts = child.relative_to(path).parts
             found.append((child, actor or (parts[0] if len(parts) > 1 else None)))
@@ -111,7 +114,7 @@ def ingest(
 @click.option("--once", is_flag=True, help="Do one pass of every source, then stop.")
 @click.pass_obj
 def run(settings: Settings, once: bool) -> None:
-    """Run the bot: watch and rescan the folders until stopped (SIGTERM)."""
+    """Run the bot: watch the folders and poll the mailboxes until stopped."""
     from bot.scheduler import run_bot
 
     run_bot(settings, once=once)
@@ -186,3 +189,11 @@ def submissions(settings: Settings, as_json: bool) -> None:
             f"{row['outcome']:<10} {row['accepted']:>4} retenus {row['rejected']:>4} "
             f"refusés  {row['file_name']}"
         )
+
+
+main.add_command(rollback)
+main.add_command(users)
+main.add_command(build)
+main.add_command(serve)
+main.add_command(quarantine)
+main.add_command(check_config)

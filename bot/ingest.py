@@ -16,13 +16,15 @@ from typing import Any
 
 from bot.archive import Archive, Receipt
 from bot.config import Settings
+from bot.documents import DOCUMENT_LOCATION, DocumentContent, as_workbook
+from bot.documents import document_kind, read_document
 from bot.exceptions import UnreadableFile
 from bot.model import WorkbookContent
 from bot.report import Report
 from bot.safety import ReadLimits
 from bot.understand import Understanding, UnderstandingSettings, understand_workbook
 from bot.vocabulary import Vocabulary
-from bot.warehouse import StoredRecord, Warehouse
+from bot.warehouse import StoredRecord, Warehouse, title_key
 from bot.workbook import read_workbook
 
 log = logging.getLogger(__name__)
@@ -53,7 +55,17 @@ def read_and_understand(
     vocabulary: Vocabulary,
     settings: Settings,
 ) -> tuple[WorkbookContent, Understanding]:
-    """Read a file and understand it, without storing anything."""
+    """Read a file and understand it, without storing anything.
+
+    A one-project document (.docx, .odt, .pdf, .rtf, .txt, .md) is read by
+    `bot.documents` and comes back as a `DocumentContent` with one record.
+    """
+    if document_kind(path, file_name, read_limits(settings)) is not None:
+        return as_workbook(
+            read_document(
+                path, file_name=file_name, vocabulary=vocabulary, settings=settings
+            )
+        )
     content = read_workbook(
         path,
         file_name=file_name,
@@ -137,7 +149,10 @@ class Ingestor:
             return self._store(receipt, report, None)
 
         _fill_report(report, content, understanding)
-        result = self._store(receipt, report, understanding)
+        version_of = receipt.file_name
+        if isinstance(content, DocumentContent):
+            version_of = self._earlier_version(receipt, understanding)
+        result = self._store(receipt, report, understanding, version_of)
         log.info(
             "submission %s (%s): %s, %d projects accepted, %d rows rejected in %.2f s",
             receipt.id,
@@ -149,8 +164,37 @@ class Ingestor:
         )
         return result
 
+    def _earlier_version(self, receipt: Receipt, understanding: Understanding) -> str:
+        """Return the name a document's version is stored under.
+
+        A document replaces the earlier version of the same file (same
+        document key) or, renamed, the actor's earlier document with the same
+        title: "Fiche PALUCLIM.docx" then "paluclim-2026-final.docx".
+        """
+        if len(understanding.records) != 1:
+            return receipt.file_name
+        # Limitation: this reads the records table directly; a Warehouse
+        # method taking the document key would be the better home for it.
+        row = self.warehouse.db.execute(
+            "SELECT document_key FROM records WHERE actor = ? AND title_key = ? "
+            "AND location = ? AND withdrawn_by IS NULL ORDER BY id DESC LIMIT 1",
+            (
+                receipt.actor,
+                title_key(understanding.records[0].title),
+                DOCUMENT_LOCATION,
+            ),
+        ).fetchone()
+        if row is None:
+            return receipt.file_name
+        # document_key() of "<key>.docx" is the key itself.
+        return f"{row['document_key']}.docx"
+
     def _store(
-        self, receipt: Receipt, report: Report, understanding: Understanding | None
+        self,
+        receipt: Receipt,
+        report: Report,
+        understanding: Understanding | None,
+        version_of: str | None = None,
     ) -> SubmissionResult:
         with self.warehouse.transaction():
             submission_id = self.warehouse.add_submission(
@@ -171,7 +215,7 @@ class Ingestor:
                 report.changes = self.warehouse.replace_records(
                     submission_id=submission_id,
                     actor=receipt.actor,
-                    file_name=receipt.file_name,
+                    file_name=version_of or receipt.file_name,
                     records=records,
                     kept_keys=[
                         (row.reference, row.title or "")
@@ -263,6 +307,12 @@ def _fill_report(
         for record in understanding.records
     ]
 
+    if isinstance(content, DocumentContent):
+        report.evidence = content.evidence
+        if content.refusal is not None:
+            report.outcome = "rejected"
+            report.reason = content.refusal
+        return
     if not content.tables:
         report.outcome = "rejected"
         report.reason = (

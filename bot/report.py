@@ -29,6 +29,27 @@ SKIPPED_SHEET_LABELS = {
     "no-table": "aucun tableau de projets reconnu (en-têtes introuvables)",
 }
 
+# French names of the fields, for the evidence of a document.
+FIELD_LABELS = {
+    "reference": "référence",
+    "title": "titre",
+    "description": "description",
+    "french_actors": "acteurs français",
+    "partners": "partenaires",
+    "countries": "pays",
+    "domains": "domaines",
+    "start_date": "début",
+    "end_date": "fin",
+    "period": "période",
+    "status": "statut",
+    "funding": "financement",
+    "funders": "financeurs",
+    "contact": "contact",
+    "url": "site web",
+    "keywords": "mots-clés",
+    "confidential": "confidentiel",
+}
+
 CHANGE_LABELS = {
     "added": "nouveaux projets",
     "updated": "projets mis à jour",
@@ -52,6 +73,8 @@ class Report:
     columns: list[dict[str, Any]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     changes: dict[str, list[str]] = field(default_factory=dict)
+    # For a document: each understood field with the passage it came from.
+    evidence: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def unmapped_columns(self) -> list[dict[str, Any]]:
@@ -87,6 +110,7 @@ class Report:
             "columns": self.columns,
             "problems": [problem.to_dict() for problem in self.problems],
             "changes": self.changes,
+            "evidence": self.evidence,
         }
 
     def to_text(self) -> str:
@@ -109,6 +133,15 @@ class Report:
             f"Projets confidentiels : {counts['confidential_projects']}",
             f"Points à vérifier : {len(self.problems)}",
         ]
+        lines += _section(
+            "Ce qui a été compris du document",
+            [
+                f"{FIELD_LABELS.get(item['field'], item['field'])} : "
+                f"{item['value']} — d'après « {item['passage']} » "
+                f"({item['location']}, {item['how']})"
+                for item in self.evidence
+            ],
+        )
         lines += _section(
             "Modifications dans l'entrepôt",
             [

@@ -151,6 +151,67 @@ def sniff_kind(path: Path, file_name: str, limits: ReadLimits | None = None) -> 
     raise not_a_spreadsheet(file_name, "un fichier d'un format inconnu")
 
 
+# Documents that describe one project each, read by bot.documents.
+DOCUMENT_KINDS = frozenset({"docx", "odt", "pdf", "rtf", "text", "html", "doc"})
+DOCUMENT_TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
+HTML_SUFFIXES = frozenset({".htm", ".html"})
+
+
+def sniff_format(path: Path, file_name: str, limits: ReadLimits | None = None) -> str:
+    """Return the kind of a received file: a workbook kind or a document kind.
+
+    Documents are "docx", "odt", "pdf", "rtf", "html", "text" (a .txt or .md
+    name) and "doc" (legacy Word, which the document reader refuses with its
+    own message). A text file with another name stays "csv".
+    """
+    try:
+        kind = sniff_kind(path, file_name, limits)
+    except UnsupportedFile:
+        document_kind = _document_kind(path, Path(file_name).suffix.lower())
+        if document_kind is None:
+            raise
+        return document_kind
+    if kind == "csv" and Path(file_name).suffix.lower() in DOCUMENT_TEXT_SUFFIXES:
+        return "text"
+    return kind
+
+
+def _document_kind(path: Path, suffix: str) -> str | None:
+    """Recognise a text document by its content, or return None."""
+    with path.open("rb") as stream:
+        head = stream.read(SAMPLE_BYTES)
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    if head.startswith(b"{\\rtf"):
+        return "rtf"
+    if looks_like_html(head) and suffix in HTML_SUFFIXES:
+        return "html"
+    if head.startswith(OLE2_MAGIC):
+        try:
+            with olefile.OleFileIO(str(path)) as container:
+                if container.exists("WordDocument"):
+                    return "doc"
+        except (OSError, ValueError):
+            return None
+        return None
+    if not head.startswith(ZIP_MAGICS):
+        return None
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            if "mimetype" in names:
+                mimetype = read_member(archive, "mimetype").decode("ascii", "replace")
+                if mimetype.strip().startswith("application/vnd.oasis.opendocument.text"):
+                    return "odt"
+            elif "[Content_Types].xml" in names:
+                content_types = read_member(archive, "[Content_Types].xml")
+                if b"wordprocessingml.document.main+xml" in content_types:
+                    return "docx"
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError):
+        return None
+    return None
+
+
 def check_archive_limits(path: Path, limits: ReadLimits, file_name: str) -> None:
     """Refuse a zip-based file that would expand past the limits (a zip bomb).
 
@@ -345,6 +406,13 @@ def damaged(file_name: str) -> UnsupportedFile:
 
 
 def password_protected(file_name: str) -> EncryptedFile:
+    if Path(file_name).suffix.lower() in (".docx", ".doc", ".odt", ".pdf", ".rtf"):
+        return EncryptedFile(
+            f"Le document « {file_name} » est protégé par un mot de passe : Dr "
+            "Cooper ne peut pas le lire. Merci d'envoyer une version sans mot de "
+            "passe (dans Word : Fichier > Informations > Protéger le document > "
+            "Chiffrer avec mot de passe, puis effacer le mot de passe)."
+        )
     return EncryptedFile(
         f"Le fichier « {file_name} » est protégé par un mot de passe : Dr Cooper ne "
         "peut pas le lire. Merci d'envoyer une version sans mot de passe (dans "

@@ -5,11 +5,16 @@ Who runs where::
     watchdog observer    file events            -> FolderWatcher.note
     APScheduler thread   every second           -> source.poll() -> arrivals queue
                          every rescan_minutes   -> FolderWatcher.rescan
+                         every second           -> a due MailboxSource's cycle
+                                                   -> arrivals queue
+                         every minute           -> reply retries -> arrivals queue
     the caller's thread  owns the Ingestor      <- arrivals queue, one at a time
 
 The Ingestor's SQLite connection belongs to the thread that opened it, so only
 the caller's thread ingests. A source is anything with a `name` and a `poll()`
-returning the files ready to ingest; the shared folders are the first.
+returning the files ready to ingest; the shared folders are the first. A
+mailbox cycle needs the warehouse at every step, so the whole cycle is queued
+as a job and run by the caller's thread; at most one per account is queued.
 """
 
 from __future__ import annotations
@@ -19,8 +24,9 @@ import queue
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from types import FrameType
 from typing import Protocol
 
@@ -30,12 +36,17 @@ from watchdog.observers import Observer
 from bot.config import Settings
 from bot.folder import Arrival, FolderWatcher, ingest_arrival
 from bot.ingest import Ingestor
+from bot.mailbox import MailboxSource, send_replies
 
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0
 # How long the ingesting thread waits for an arrival before checking for a stop.
 QUEUE_WAIT_SECONDS = 0.2
+REPLY_RETRY_SECONDS = 60.0
+
+# What the ingesting thread is handed: a file, or a job needing the Ingestor.
+Work = Arrival | Callable[[Ingestor], object]
 
 
 class Source(Protocol):
@@ -58,29 +69,39 @@ def run_bot(
     stop = stop_event or threading.Event()
     ingestor = Ingestor(settings)
     watchers = [FolderWatcher(folder) for folder in settings.folders]
-    if not watchers:
-        log.warning("bot: no folder in inbox_rules.yaml (folders), nothing to collect")
+    mailboxes = [MailboxSource(account, settings) for account in settings.mailboxes]
+    if not watchers and not mailboxes:
+        log.warning(
+            "bot: no folder nor mailbox in inbox_rules.yaml (folders, mailboxes), "
+            "nothing to collect"
+        )
     try:
         if once:
-            _run_once(ingestor, watchers)
+            _run_once(ingestor, watchers, mailboxes)
         else:
             with _stop_on_signals(stop):
-                _run_until_stopped(ingestor, watchers, settings.rescan_minutes, stop)
+                _run_until_stopped(ingestor, watchers, mailboxes, settings, stop)
     finally:
         ingestor.warehouse.close()
         log.info("bot stopped")
 
 
-def _run_once(ingestor: Ingestor, watchers: list[FolderWatcher]) -> None:
+def _run_once(
+    ingestor: Ingestor, watchers: list[FolderWatcher], mailboxes: list[MailboxSource]
+) -> None:
     started = time.perf_counter()
     taken = 0
     for watcher in watchers:
         for arrival in watcher.scan_once():
             taken += ingest_arrival(ingestor, arrival) is not None
+    messages = sum(mailbox.collect(ingestor) for mailbox in mailboxes)
     log.info(
-        "bot: single pass over %d folders, %d files ingested in %.1f s",
+        "bot: single pass over %d folders and %d mailboxes, %d files and %d "
+        "messages taken in %.1f s",
         len(watchers),
+        len(mailboxes),
         taken,
+        messages,
         time.perf_counter() - started,
     )
 
@@ -88,10 +109,12 @@ def _run_once(ingestor: Ingestor, watchers: list[FolderWatcher]) -> None:
 def _run_until_stopped(
     ingestor: Ingestor,
     watchers: list[FolderWatcher],
-    rescan_minutes: float,
+    mailboxes: list[MailboxSource],
+    settings: Settings,
     stop: threading.Event,
 ) -> None:
-    arrivals: queue.Queue[Arrival] = queue.Queue()
+    rescan_minutes = settings.rescan_minutes
+    arrivals: queue.Queue[Work] = queue.Queue()
     sources: list[Source] = list(watchers)
 
     def poll_sources() -> None:
@@ -101,6 +124,15 @@ def _run_until_stopped(
                     arrivals.put(arrival)
             except Exception:
                 log.exception("%s: poll failed", source.name)
+
+    def queue_mailboxes() -> None:
+        for mailbox in mailboxes:
+            if mailbox.due() and not mailbox.pending:
+                mailbox.pending = True
+                arrivals.put(mailbox.collect)
+
+    def queue_replies() -> None:
+        arrivals.put(lambda owner: send_replies(owner.warehouse, settings))
 
     def rescan_folders() -> None:
         for watcher in watchers:
@@ -122,27 +154,51 @@ def _run_until_stopped(
     scheduler.add_job(
         rescan_folders, "interval", minutes=rescan_minutes, id="rescan-folders"
     )
+    if mailboxes:
+        scheduler.add_job(
+            queue_mailboxes,
+            "interval",
+            seconds=POLL_SECONDS,
+            id="mailboxes",
+            next_run_time=datetime.now(),
+        )
+        scheduler.add_job(
+            queue_replies, "interval", seconds=REPLY_RETRY_SECONDS, id="replies"
+        )
     try:
         observer.start()
         scheduler.start()
         log.info(
-            "bot started: %d folders (%d with change events), rescan every %s min",
+            "bot started: %d folders (%d with change events), rescan every %s min, "
+            "%d mailboxes",
             len(watchers),
             watched,
             rescan_minutes,
+            len(mailboxes),
         )
         while not stop.is_set():
             try:
                 arrival = arrivals.get(timeout=QUEUE_WAIT_SECONDS)
             except queue.Empty:
                 continue
-            ingest_arrival(ingestor, arrival)
+            if isinstance(arrival, Arrival):
+                ingest_arrival(ingestor, arrival)
+            else:
+                _run_job(arrival, ingestor)
     finally:
         if scheduler.running:
             scheduler.shutdown(wait=True)
         if observer.is_alive():
             observer.stop()
             observer.join()
+
+
+def _run_job(job: Callable[[Ingestor], object], ingestor: Ingestor) -> None:
+    try:
+        job(ingestor)
+    except Exception:
+        # The jobs log their own faults; this is a last guard for the loop.
+        log.exception("bot: a queued job failed")
 
 
 @contextmanager

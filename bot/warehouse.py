@@ -68,6 +68,42 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX records_current ON records(actor, document_key, withdrawn_by);
     CREATE INDEX records_project ON records(project_id, withdrawn_by);
     """,
+    # The mailbox (bot/mailbox.py, bot/reply.py): each message by its IMAP
+    # identity, what became of it, and the replies waiting to be sent.
+    """
+    CREATE TABLE mail_messages (
+        id INTEGER PRIMARY KEY,
+        account TEXT NOT NULL,
+        uidvalidity INTEGER NOT NULL,
+        uid INTEGER NOT NULL,
+        eml_sha256 TEXT NOT NULL,
+        message_id TEXT,
+        sender TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        state TEXT NOT NULL,
+        verdict TEXT NOT NULL,
+        actor TEXT,
+        reason TEXT,
+        folder TEXT,
+        receipts TEXT NOT NULL DEFAULT '[]',
+        notes TEXT NOT NULL DEFAULT '[]',
+        UNIQUE (account, uidvalidity, uid)
+    );
+    CREATE INDEX mail_messages_eml ON mail_messages(account, eml_sha256);
+    CREATE INDEX mail_messages_verdict ON mail_messages(verdict, state);
+    CREATE TABLE mail_replies (
+        id INTEGER PRIMARY KEY,
+        message INTEGER NOT NULL UNIQUE REFERENCES mail_messages(id),
+        recipient TEXT NOT NULL,
+        content BLOB NOT NULL,
+        created_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        last_error TEXT,
+        sent_at TEXT
+    );
+    """,
 )
 
 

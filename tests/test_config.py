@@ -44,7 +44,7 @@ def test_every_mistake_is_reported_at_once_with_its_key(tmp_path: Path):
         "actors:\n  CHU Lyon:\n    name: HCL\n"
         "builds:\n  public: site\n  restricted: site/restricted\n"
         "folders:\n"
-        "  - path: inbox\n    actor_from: sender\n    accept: [pdf]\n"
+        "  - path: inbox\n    actor_from: sender\n    accept: [pptx]\n"
         "  - actor_from: rules\n"
     )
 
@@ -60,7 +60,8 @@ def test_every_mistake_is_reported_at_once_with_its_key(tmp_path: Path):
         "limits.max_rows: must be at least 1",
         "actors.CHU Lyon: 'CHU Lyon' is not a slug (lowercase letters, digits, -)",
         "folders[0].actor_from: must be `subfolder` or `rules`",
-        "folders[0].accept: must be a list among xlsx, xlsm, xlsb, xls, ods, csv",
+        "folders[0].accept: must be a list among xlsx, xlsm, xlsb, xls, ods, csv, "
+        "docx, odt, pdf, rtf, txt, md, doc",
         "folders[1].rules: at least one rule is needed with `rules`",
         "folders[1].path: must be a non-empty text",
     ]
