@@ -84,6 +84,18 @@ class Archive:
     def object_path(self, sha256: str) -> Path:
         return self.objects / sha256[:2] / sha256
 
+    def store_object(self, content: bytes) -> str:
+        """Keep bytes under their SHA-256 without a receipt; return the hash.
+
+        For what is kept but is not a submission, such as a raw e-mail whose
+        attachments get receipts of their own.
+        """
+        sha256 = hashlib.sha256(content).hexdigest()
+        target = self.object_path(sha256)
+        if not target.exists():
+            _write_durably(target, iter([content]))
+        return sha256
+
     def store_file(
         self,
         path: Path,
@@ -119,10 +131,7 @@ class Archive:
         received_at: dt.datetime | None = None,
     ) -> Receipt:
         """Store bytes received by other means than a file (a mail attachment)."""
-        sha256 = hashlib.sha256(content).hexdigest()
-        target = self.object_path(sha256)
-        if not target.exists():
-            _write_durably(target, iter([content]))
+        sha256 = self.store_object(content)
         return self._record(
             sha256,
             file_name=file_name,

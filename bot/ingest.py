@@ -16,8 +16,13 @@ from typing import Any
 
 from bot.archive import Archive, Receipt
 from bot.config import Settings
-from bot.documents import DOCUMENT_LOCATION, DocumentContent, as_workbook
-from bot.documents import document_kind, read_document
+from bot.documents import (
+    DOCUMENT_LOCATION,
+    DocumentContent,
+    as_workbook,
+    document_kind,
+    read_document,
+)
 from bot.exceptions import UnreadableFile
 from bot.model import WorkbookContent
 from bot.report import Report
@@ -245,6 +250,7 @@ class Ingestor:
                 count += 1
                 if progress:
                     progress(receipt)
+            fresh.carry_over(target)
             fresh.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
         # Swap the rebuilt warehouse in; SQLite's side files go with the old one.

@@ -37,7 +37,7 @@ from imap_tools import BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted
 from imap_tools.errors import ImapToolsError, MailboxLoginError
 
 from bot.annotate import annotated_copy
-from bot.archive import Archive, Receipt, _write_durably
+from bot.archive import Archive, Receipt
 from bot.config import MailAccount, MailRule, Settings
 from bot.documents import read_text_submission
 from bot.exceptions import ConfigError, DrCooperError, UnreadableFile
@@ -444,7 +444,7 @@ class MailboxSource:
             record = mail_log.find_content(self.account.name, sha256)
             resumed = record is not None
             if record is None:
-                store_raw_message(ingestor.archive, raw, sha256)
+                ingestor.archive.store_object(raw)
                 crash_point("eml-archived")
                 record = _record_message(
                     mail_log, self.account, uidvalidity, uid, raw, sha256, oversized
@@ -538,17 +538,6 @@ def _literal(data: list[Any]) -> bytes:
         if isinstance(item, tuple) and len(item) == 2:
             return bytes(item[1])
     raise imaplib.IMAP4.error("FETCH answer holds no message")
-
-
-def store_raw_message(archive: Archive, raw: bytes, sha256: str) -> None:
-    """Keep the raw .eml in the archive's objects, without a receipt.
-
-    A receipt would make `reindex` read the message as a submission; the
-    message is found again through `mail_messages.eml_sha256`.
-    """
-    target = archive.object_path(sha256)
-    if not target.exists():
-        _write_durably(target, iter([raw]))
 
 
 def _record_message(

@@ -107,6 +107,11 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
+# Tables recording what happened outside the archive (how mail was handled,
+# replies owed): reindex cannot derive them, so it carries them over.
+CARRIED_TABLES: tuple[str, ...] = ("mail_messages", "mail_replies")
+
+
 @dataclass
 class StoredRecord:
     """A project record ready to store, with the keys that identify its project."""
@@ -443,6 +448,18 @@ class Warehouse:
             (project_id,),
         )
         return [dict(row) for row in rows]
+
+    def carry_over(self, earlier: Path) -> None:
+        """Copy the tables reindex cannot derive from an earlier warehouse file."""
+        self.db.execute("ATTACH DATABASE ? AS earlier", (str(earlier),))
+        try:
+            with self.transaction():
+                for table in CARRIED_TABLES:
+                    self.db.execute(
+                        f"INSERT INTO main.{table} SELECT * FROM earlier.{table}"
+                    )
+        finally:
+            self.db.execute("DETACH DATABASE earlier")
 
     def dump(self) -> dict[str, list[dict[str, Any]]]:
         """Return every table's content without row ids, to compare two warehouses."""

@@ -48,3 +48,19 @@ def test_document_key_ignores_years_versions_and_copies():
     assert document_key("projets_2026 (copie).xlsx") == "projets"
     assert document_key("Coopérations-Afrique_FINAL.xlsx") == "cooperations afrique"
     assert document_key("2025.xlsx") == "2025"
+
+
+def test_reindex_keeps_how_mail_was_handled(ingestor):
+    ingestor.warehouse.db.execute(
+        "INSERT INTO mail_messages (account, uidvalidity, uid, eml_sha256, sender, "
+        "subject, received_at, state, verdict) VALUES "
+        "('boite', 7, 42, 'abc', 'x@y.fr', 'Projets', '2026-12-01', 'done', "
+        "'quarantine')"
+    )
+
+    ingestor.reindex()
+
+    rows = ingestor.warehouse.db.execute(
+        "SELECT account, uid, verdict FROM mail_messages"
+    ).fetchall()
+    assert [tuple(row) for row in rows] == [("boite", 42, "quarantine")]
