@@ -2,6 +2,7 @@
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PORT ?= 8000
 
 .PHONY: demo test check system-packages bench clean
 
@@ -11,14 +12,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# The main job on the embedded default: the example inbox, the local warehouse.
+# The main job on the embedded default: the example inbox, the local warehouse,
+# both builds, then a local preview until Ctrl+C.
 demo: $(STAMP)
 	$(BIN)/drcooper run --once
 	$(BIN)/drcooper submissions
 	$(BIN)/drcooper export --format csv -o var/projets.csv
-	$(BIN)/drcooper export --format xlsx -o var/projets.xlsx
-	$(BIN)/drcooper export --format json -o var/projets.json
-	@echo "Public exports written to var/projets.{csv,xlsx,json}"
+	@echo "Public export written to var/projets.csv"
+	$(BIN)/drcooper build
+	$(BIN)/drcooper serve --port $(PORT)
 
 system-packages:
 	scripts/install-system-packages

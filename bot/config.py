@@ -166,7 +166,7 @@ class MailRule:
     senders: tuple[str, ...]
     actor: str
     subjects: tuple[str, ...] = ()
-    accept: tuple[str, ...] = FILE_KINDS
+    accept: tuple[str, ...] = ALL_KINDS
     max_attachment_mb: float = 20
     require: tuple[str, ...] = ()
 
@@ -617,12 +617,12 @@ def _read_mail_rules(
                     f"{rule_key}.senders",
                     f"{sender!r} is neither an address nor a domain",
                 )
-        accept = entry.get("accept", list(FILE_KINDS))
-        if not isinstance(accept, list) or not set(accept) <= set(FILE_KINDS):
+        accept = entry.get("accept", list(ALL_KINDS))
+        if not isinstance(accept, list) or not set(accept) <= set(ALL_KINDS):
             check.fail(
-                f"{rule_key}.accept", f"must be a list among {', '.join(FILE_KINDS)}"
+                f"{rule_key}.accept", f"must be a list among {', '.join(ALL_KINDS)}"
             )
-            accept = list(FILE_KINDS)
+            accept = list(ALL_KINDS)
         require = _read_texts(check, entry.get("require"), f"{rule_key}.require")
         if not set(require) <= set(AUTH_CHECKS):
             check.fail(

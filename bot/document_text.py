@@ -375,7 +375,7 @@ def text_document(
         stripped = raw.strip()
         if stripped.startswith("|"):
             if not _MARKDOWN_RULE.match(stripped):
-                table.append([cell for cell in stripped.strip("|").split("|")])
+                table.append(stripped.strip("|").split("|"))
             continue
         if table:
             add_table(document, table)

@@ -41,7 +41,15 @@ from bot.model import (
     RawTable,
     WorkbookContent,
 )
-from bot.prose import CityTable, Mention, ProseFindings, ProseReader, split_sentences
+from bot.prose import (
+    INSTITUTION_NOUNS,
+    CityTable,
+    Mention,
+    ProseFindings,
+    ProseReader,
+    project_acronym,
+    split_sentences,
+)
 from bot.safety import (
     DOCUMENT_KINDS,
     ReadLimits,
@@ -331,7 +339,9 @@ def _several_projects(document: DocumentText, vocabulary: Vocabulary) -> str | N
         named = {match.field for match in fields if match is not None}
         if len(named) < 2 or "title" not in named:
             continue
-        labelled_rows = sum(1 for row in rows[1:] if row and _exact_label(row[0], vocabulary))
+        labelled_rows = sum(
+            1 for row in rows[1:] if row and _exact_label(row[0], vocabulary)
+        )
         if labelled_rows > 1:
             continue
         count = len(rows) - 1
@@ -397,9 +407,12 @@ def _label_of(line: Line, vocabulary: Vocabulary) -> tuple[str, str, int] | None
     if line.label is not None:
         return line.label, line.value or "", 0
     colon = _COLON.match(line.text)
-    if colon and len(colon["label"].split()) <= MAX_LABEL_WORDS:
-        if vocabulary.match_header(colon["label"]) is not None:
-            return colon["label"].strip(), colon["value"].strip(), 0
+    if (
+        colon
+        and len(colon["label"].split()) <= MAX_LABEL_WORDS
+        and vocabulary.match_header(colon["label"]) is not None
+    ):
+        return colon["label"].strip(), colon["value"].strip(), 0
     gap = _GAP.match(line.raw) if line.raw else None
     if gap and len(gap["label"].split()) <= MAX_LABEL_WORDS:
         match = vocabulary.match_header(gap["label"])
@@ -512,12 +525,10 @@ def _usable_first_line(line: Line) -> bool:
 
 
 def _acronym(prose: list[Line]) -> Line | None:
-    from bot.prose import _ACRONYM
-
     for line in prose:
-        match = _ACRONYM.search(line.text)
-        if match and match.group("acronym").isupper():
-            return Line(match.group("acronym"), line.ref, raw=line.text)
+        acronym = project_acronym(line.text)
+        if acronym is not None:
+            return Line(acronym, line.ref, raw=line.text)
     return None
 
 
@@ -558,7 +569,8 @@ def _split_institutions(part: str, vocabulary: Vocabulary) -> list[str]:
     for separators in (r",", r",|\s+(?:et|and)\s+"):
         split = [piece.strip() for piece in re.split(separators, part)]
         if len(split) > 1 and all(
-            piece and (vocabulary.organisation(piece).known or _names_institution(piece))
+            piece
+            and (vocabulary.organisation(piece).known or _names_institution(piece))
             for piece in split
         ):
             return split
@@ -566,10 +578,7 @@ def _split_institutions(part: str, vocabulary: Vocabulary) -> list[str]:
 
 
 def _names_institution(text: str) -> bool:
-    from bot.prose import _HEADS
-
-    return any(word in _HEADS for word in normalise(text).split())
-
+    return any(word in INSTITUTION_NOUNS for word in normalise(text).split())
 
 
 def _understand_labels(
@@ -671,7 +680,10 @@ def _fill_from_prose(
     take(
         "partners",
         findings.partners,
-        [{"name": m.value["name"], "country": m.value["country"]} for m in findings.partners],
+        [
+            {"name": m.value["name"], "country": m.value["country"]}
+            for m in findings.partners
+        ],
     )
     take(
         "french_actors",
@@ -701,7 +713,10 @@ def _place_partners(fields: dict[str, Any]) -> None:
         if partner["country"] is None and len(countries) == 1:
             partner["country"] = countries[0]
     for partner in partners:
-        if partner["country"] not in (None, "FR") and partner["country"] not in countries:
+        if (
+            partner["country"] not in (None, "FR")
+            and partner["country"] not in countries
+        ):
             countries.append(partner["country"])
     if not countries:
         del fields["countries"]

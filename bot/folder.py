@@ -370,20 +370,4 @@ def ingest_arrival(ingestor: Ingestor, arrival: Arrival) -> SubmissionResult | N
         )
         return None
 
-    report = result.report
-    changes = {kind: len(ids) for kind, ids in report.changes.items()}
-    log.info(
-        "submission %s (%s): %s for %s from %s, %d projects, %d rows rejected, "
-        "%d added, %d updated, %d withdrawn",
-        result.receipt.id,
-        arrival.file_name,
-        report.outcome,
-        arrival.actor,
-        arrival.source,
-        len(report.projects),
-        len(report.rejected_rows),
-        changes.get("added", 0),
-        changes.get("updated", 0),
-        changes.get("withdrawn", 0),
-    )
     return result

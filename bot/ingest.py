@@ -29,7 +29,7 @@ from bot.report import Report
 from bot.safety import ReadLimits
 from bot.understand import Understanding, UnderstandingSettings, understand_workbook
 from bot.vocabulary import Vocabulary
-from bot.warehouse import StoredRecord, Warehouse, title_key
+from bot.warehouse import StoredRecord, Warehouse, document_key
 from bot.workbook import read_workbook
 
 log = logging.getLogger(__name__)
@@ -154,52 +154,50 @@ class Ingestor:
             return self._store(receipt, report, None)
 
         _fill_report(report, content, understanding)
-        version_of = receipt.file_name
+        document = document_key(receipt.file_name)
         if isinstance(content, DocumentContent):
-            version_of = self._earlier_version(receipt, understanding)
-        result = self._store(receipt, report, understanding, version_of)
+            document = self._document_of(receipt, understanding)
+        result = self._store(receipt, report, understanding, document)
+        changes = {kind: len(ids) for kind, ids in report.changes.items()}
         log.info(
-            "submission %s (%s): %s, %d projects accepted, %d rows rejected in %.2f s",
+            "submission %s (%s): %s for %s from %s, %d projects, %d rows rejected, "
+            "%d added, %d updated, %d withdrawn, in %.2f s",
             receipt.id,
             receipt.file_name,
             report.outcome,
+            receipt.actor,
+            receipt.source,
             len(understanding.records),
             len(understanding.rejected),
+            changes.get("added", 0),
+            changes.get("updated", 0),
+            changes.get("withdrawn", 0),
             time.perf_counter() - started,
         )
         return result
 
-    def _earlier_version(self, receipt: Receipt, understanding: Understanding) -> str:
-        """Return the name a document's version is stored under.
+    def _document_of(self, receipt: Receipt, understanding: Understanding) -> str:
+        """Return the document key a submission's records are versioned under.
 
-        A document replaces the earlier version of the same file (same
-        document key) or, renamed, the actor's earlier document with the same
-        title: "Fiche PALUCLIM.docx" then "paluclim-2026-final.docx".
+        A file replaces the earlier version of the same file (same document
+        key); a one-project document renamed between versions replaces the
+        actor's earlier document with the same title: "Fiche PALUCLIM.docx"
+        then "paluclim-2026-final.docx".
         """
+        own_key = document_key(receipt.file_name)
         if len(understanding.records) != 1:
-            return receipt.file_name
-        # Limitation: this reads the records table directly; a Warehouse
-        # method taking the document key would be the better home for it.
-        row = self.warehouse.db.execute(
-            "SELECT document_key FROM records WHERE actor = ? AND title_key = ? "
-            "AND location = ? AND withdrawn_by IS NULL ORDER BY id DESC LIMIT 1",
-            (
-                receipt.actor,
-                title_key(understanding.records[0].title),
-                DOCUMENT_LOCATION,
-            ),
-        ).fetchone()
-        if row is None:
-            return receipt.file_name
-        # document_key() of "<key>.docx" is the key itself.
-        return f"{row['document_key']}.docx"
+            return own_key
+        earlier = self.warehouse.document_with_title(
+            receipt.actor, understanding.records[0].title, DOCUMENT_LOCATION
+        )
+        return earlier or own_key
 
     def _store(
         self,
         receipt: Receipt,
         report: Report,
         understanding: Understanding | None,
-        version_of: str | None = None,
+        document: str | None = None,
     ) -> SubmissionResult:
         with self.warehouse.transaction():
             submission_id = self.warehouse.add_submission(
@@ -220,7 +218,7 @@ class Ingestor:
                 report.changes = self.warehouse.replace_records(
                     submission_id=submission_id,
                     actor=receipt.actor,
-                    file_name=version_of or receipt.file_name,
+                    document=document or document_key(receipt.file_name),
                     records=records,
                     kept_keys=[
                         (row.reference, row.title or "")

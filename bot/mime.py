@@ -29,8 +29,13 @@ ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # MS-OXTNEF 2.1.3.1: a TNEF stream starts with the signature 0x223E9F78 (LE).
 TNEF_MAGIC = b"\x78\x9f\x3e\x22"
-ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
-TEXT_TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".tab")
+OPENDOCUMENT_KINDS = {
+    b"application/vnd.oasis.opendocument.spreadsheet": "ods",
+    b"application/vnd.oasis.opendocument.text": "odt",
+}
+# A .txt or .md attachment is a one-project document; a table is sent as .csv.
+DOCUMENT_TEXT_SUFFIXES = (".txt", ".md")
+TEXT_TABLE_SUFFIXES = (".csv", ".tsv", ".tab")
 TEXT_TABLE_TYPES = ("text/csv", "text/tab-separated-values", "application/csv")
 FILE_NAME_MAX = 150
 BODY_TEXT_MAX = 100_000
@@ -137,16 +142,22 @@ def _take_part(
 
 
 def sniff_kind(data: bytes, file_name: str, content_type: str = "") -> str | None:
-    """Return the spreadsheet kind of a file's bytes, or None when it is not one."""
+    """Return the kind of a file's bytes (a workbook or a document), or None."""
     if data.startswith(ZIP_MAGIC):
         return _zip_kind(data)
-    if data.startswith(OLE2_MAGIC):
-        # An OLE2 file may also be a Word document; the reader tells later.
-        return "xls"
     suffix = PurePosixPath(file_name.lower()).suffix
-    if (suffix in TEXT_TABLE_SUFFIXES or content_type in TEXT_TABLE_TYPES) and (
-        data and b"\x00" not in data[:4096]
-    ):
+    if data.startswith(OLE2_MAGIC):
+        # An OLE2 file is an .xls or a legacy .doc; the reader tells them apart.
+        return "doc" if suffix == ".doc" else "xls"
+    if data.startswith(b"%PDF"):
+        return "pdf"
+    if data.startswith(b"{\\rtf"):
+        return "rtf"
+    if not data or b"\x00" in data[:4096]:
+        return None
+    if suffix in DOCUMENT_TEXT_SUFFIXES:
+        return suffix.lstrip(".")
+    if suffix in TEXT_TABLE_SUFFIXES or content_type in TEXT_TABLE_TYPES:
         return "csv"
     return None
 
@@ -157,9 +168,11 @@ def _zip_kind(data: bytes) -> str | None:
             names = set(archive.namelist())
             if "mimetype" in names:
                 mimetype = archive.read("mimetype")[:100].strip()
-                return "ods" if mimetype == ODS_MIMETYPE else None
+                return OPENDOCUMENT_KINDS.get(mimetype)
     except (zipfile.BadZipFile, OSError, KeyError, ValueError):
         return None
+    if "word/document.xml" in names:
+        return "docx"
     if "xl/workbook.bin" in names:
         return "xlsb"
     if "xl/workbook.xml" in names:

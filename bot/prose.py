@@ -20,7 +20,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -35,8 +35,13 @@ _TOKEN = re.compile(r"[^\W_](?:[\w'’\-]*[^\W_])?")
 _ELISION = re.compile(r"^([dlDL]|qu|Qu|jusqu)['’](?=\w)")
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[\"«(]?[A-ZÀ-Ý0-9])")
 
+
+def _normalised_words(text: str) -> frozenset[str]:
+    return frozenset(normalise(word) for word in text.split())
+
+
 # Nouns that name an institution, normalised.
-_HEADS = frozenset(
+INSTITUTION_NOUNS = frozenset(
     {"universite", "university", "universidade", "universidad", "hopital"}
     | {"hospital", "hospitalier", "chu", "chr", "chnu", "cnhu", "institut"}
     | {"institute", "instituto", "institutet", "ministere", "ministry", "faculte"}
@@ -55,33 +60,27 @@ _CONNECTORS = frozenset(
 )
 _DETERMINERS = frozenset({"la", "le", "l", "les", "the", "d", "de", "du", "des"})
 # Lower-case words that belong to French institution names after their noun.
-_NAME_WORDS = frozenset(
-    normalise(word)
-    for word in (
-        "national nationale nationaux nationales universitaire universitaires "
-        "hospitalier hospitalière hospitaliers hospitalo public publique publics "
-        "régional régionale régionaux général générale central centrale "
-        "provincial provinciale municipal municipale fédéral fédérale supérieur "
-        "supérieure médical médicale militaire pédiatrique clinique international "
-        "internationale reconstructive chirurgie santé sciences science recherche "
-        "recherches médecine pharmacie technologie technologies techniques "
-        "développement hygiène lutte contre maladies maladie infectieuses "
-        "tropicale tropicales biomédicale évaluation accréditation assurance "
-        "population protection référence soins agronomique épidémiologie "
-        "vétérinaire laboratoire oncologie cancer sida tuberculose paludisme "
-        "sociale médicament médicaments produits sécurité enfants mère enfant"
-    ).split()
+_NAME_WORDS = _normalised_words(
+    "national nationale nationaux nationales universitaire universitaires "
+    "hospitalier hospitalière hospitaliers hospitalo public publique publics "
+    "régional régionale régionaux général générale central centrale "
+    "provincial provinciale municipal municipale fédéral fédérale supérieur "
+    "supérieure médical médicale militaire pédiatrique clinique international "
+    "internationale reconstructive chirurgie santé sciences science recherche "
+    "recherches médecine pharmacie technologie technologies techniques "
+    "développement hygiène lutte contre maladies maladie infectieuses "
+    "tropicale tropicales biomédicale évaluation accréditation assurance "
+    "population protection référence soins agronomique épidémiologie "
+    "vétérinaire laboratoire oncologie cancer sida tuberculose paludisme "
+    "sociale médicament médicaments produits sécurité enfants mère enfant"
 )
 # Capitalised words that open a sentence rather than a name.
-_OPENERS = frozenset(
-    normalise(word)
-    for word in (
-        "Le La Les L Un Une Des Du De Avec Et Ou En Dans Pour Par Sur Au Aux Ce "
-        "Cet Cette Ces Son Sa Ses Leur Leurs Notre Nos Depuis Selon Entre Chez "
-        "Via Porté Mené Conduit Grâce Partenaires Partenaire The A An And Or With "
-        "In For By On At Our Their Its This These Partners Partner Since From "
-        "Between Dear Hello Bonjour Madame Monsieur Both"
-    ).split()
+_OPENERS = _normalised_words(
+    "Le La Les L Un Une Des Du De Avec Et Ou En Dans Pour Par Sur Au Aux Ce "
+    "Cet Cette Ces Son Sa Ses Leur Leurs Notre Nos Depuis Selon Entre Chez "
+    "Via Porté Mené Conduit Grâce Partenaires Partenaire The A An And Or With "
+    "In For By On At Our Their Its This These Partners Partner Since From "
+    "Between Dear Hello Bonjour Madame Monsieur Both"
 )
 _LANGUAGE_CUES = frozenset({"en", "in", "l", "langue", "language", "cours"})
 # Words just before an organisation that make it a funder.
@@ -126,10 +125,13 @@ _RANGE = re.compile(
     r"\b(?:de|du|from|between|entre|sur la periode)\s+(?P<start>" + _DATE + r")\s+"
     r"(?:a|au|to|and|et|jusqu'a|jusqu'au|jusqu'en|until)\s+(?P<end>" + _DATE + r")"
 )
-_YEAR_RANGE = re.compile(r"\b(?P<start>(?:19|20)\d{2})\s*[-–—/]\s*(?P<end>(?:19|20)\d{2})\b")
+_YEAR_RANGE = re.compile(
+    r"\b(?P<start>(?:19|20)\d{2})\s*[-–—/]\s*(?P<end>(?:19|20)\d{2})\b"
+)
 _START = re.compile(
-    r"(?:a partir d[e']\s*|depuis\s+|starting(?: in| from)?\s+|des\s+|commenc\w*\s+en\s+"
-    r"|demarr\w*\s+(?:en\s+)?|debut\w*\s+en\s+|lance\w*\s+en\s+|started in\s+"
+    r"(?:a partir d[e']\s*|depuis\s+|starting(?: in| from)?\s+|des\s+"
+    r"|commenc\w*\s+en\s+|demarr\w*\s+(?:en\s+)?|debut\w*\s+en\s+"
+    r"|lance\w*\s+en\s+|started in\s+"
     r"|starts? in\s+|launched in\s+|begins? in\s+|began in\s+)(?P<start>" + _DATE + ")"
 )
 _END = re.compile(
@@ -138,14 +140,17 @@ _END = re.compile(
     r"|s'achevera\s+(?:en\s+)?|se termine\s+(?:en\s+)?)(?P<end>" + _DATE + ")"
 )
 _DURATION = re.compile(
-    r"\b(?:pour|sur|pendant|durant|for|over|d'une duree de)\s+(?P<count>\d+|"
+    r"\b(?:pour|sur|pendant|durant|for|over|d'une duree de|durera|dure|lasts?"
+    r"|will last)\s+(?P<count>\d+|"
     + "|".join(_NUMBERS)
     + r")\s+(?P<unit>ans?|annees?|mois|years?|months?)\b"
 )
+# "le projet PALUCLIM" in French, "the PALUCLIM project" in English.
 _ACRONYM = re.compile(
-    r"\b(?:projet|project|programme|program|reseau|network|etude|study|initiative)"
-    r"\s+(?P<acronym>[A-Z][A-Z0-9]{2,}(?:-[A-Z0-9]+)*)\b",
-    re.IGNORECASE,
+    r"\b(?:projet|project|programme|program|reseau|réseau|network|étude|etude"
+    r"|study|initiative)\s+(?P<acronym>[A-Z][A-Z0-9]{2,}(?:-[A-Z0-9]+)*)\b"
+    r"|\b(?P<before>[A-Z][A-Z0-9]{2,}(?:-[A-Z0-9]+)*)\s+(?:project|programme"
+    r"|program|network|study|initiative|trial)\b"
 )
 
 
@@ -181,7 +186,7 @@ class ProseFindings:
 class CityTable:
     """Capitals and major cities (synonyms/cities.yaml), by normalised name."""
 
-    _cache: dict[tuple[Path, float], CityTable] = {}
+    _cache: ClassVar[dict[tuple[Path, float], CityTable]] = {}
 
     def __init__(self, cities: dict[str, str]) -> None:
         self.cities = cities
@@ -252,7 +257,7 @@ def _capitalised(token: _Token) -> bool:
 
 def _is_head(token: _Token) -> bool:
     parts = token.key.split()
-    return any(part in _HEADS for part in parts)
+    return any(part in INSTITUTION_NOUNS for part in parts)
 
 
 class ProseReader:
@@ -272,11 +277,9 @@ class ProseReader:
             self._domains(sentence, taken, findings)
         self._dates(sentences, findings)
         for sentence in sentences:
-            acronym = _ACRONYM.search(sentence.text)
-            if acronym and acronym.group("acronym").isupper():
-                findings.acronym = Mention(
-                    acronym.group("acronym"), acronym.group(), sentence
-                )
+            acronym = project_acronym(sentence.text)
+            if acronym is not None:
+                findings.acronym = Mention(acronym, acronym, sentence)
                 break
         return findings
 
@@ -322,16 +325,18 @@ class ProseReader:
                     seen_head = seen_head or _is_head(candidate)
                 elif candidate.key in _CONNECTORS:
                     pass
-                elif seen_head and candidate.key in _NAME_WORDS:
-                    last = position
-                elif _is_head(candidate) and seen_head:
+                elif seen_head and (
+                    candidate.key in _NAME_WORDS or _is_head(candidate)
+                ):
                     last = position
                 else:
                     break
                 position += 1
             first = self._skip_openers(tokens, first, last)
-            if seen_head and first <= last and any(
-                _is_head(tokens[i]) for i in range(first, last + 1)
+            if (
+                seen_head
+                and first <= last
+                and any(_is_head(tokens[i]) for i in range(first, last + 1))
             ):
                 last = self._before_location(tokens, first, last)
                 if lower_head and not self._trailing_city(tokens[first : last + 1]):
@@ -571,6 +576,14 @@ class ProseReader:
                         sentence,
                     )
                     break
+
+
+def project_acronym(text: str) -> str | None:
+    """Return the acronym a sentence gives its project ("le projet NEOSAN")."""
+    match = _ACRONYM.search(text)
+    if match is None:
+        return None
+    return match.group("acronym") or match.group("before")
 
 
 def _simplify(text: str) -> str:

@@ -155,6 +155,7 @@ def sniff_kind(path: Path, file_name: str, limits: ReadLimits | None = None) -> 
 DOCUMENT_KINDS = frozenset({"docx", "odt", "pdf", "rtf", "text", "html", "doc"})
 DOCUMENT_TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
 HTML_SUFFIXES = frozenset({".htm", ".html"})
+ODF_TEXT_MIMETYPE = "application/vnd.oasis.opendocument.text"
 
 
 def sniff_format(path: Path, file_name: str, limits: ReadLimits | None = None) -> str:
@@ -201,7 +202,7 @@ def _document_kind(path: Path, suffix: str) -> str | None:
             names = set(archive.namelist())
             if "mimetype" in names:
                 mimetype = read_member(archive, "mimetype").decode("ascii", "replace")
-                if mimetype.strip().startswith("application/vnd.oasis.opendocument.text"):
+                if mimetype.strip().startswith(ODF_TEXT_MIMETYPE):
                     return "odt"
             elif "[Content_Types].xml" in names:
                 content_types = read_member(archive, "[Content_Types].xml")

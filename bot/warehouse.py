@@ -316,7 +316,7 @@ class Warehouse:
         *,
         submission_id: int,
         actor: str,
-        file_name: str,
+        document: str,
         records: list[StoredRecord],
         kept_keys: list[tuple[str | None, str]],
     ) -> dict[str, list[str]]:
@@ -328,7 +328,7 @@ class Warehouse:
         that the previous version held. Return the project ids added, updated,
         kept and withdrawn.
         """
-        key = document_key(file_name)
+        key = document
         previous = self.db.execute(
             "SELECT id, project_id, reference, title_key FROM records "
             "WHERE actor = ? AND document_key = ? AND withdrawn_by IS NULL",
@@ -383,6 +383,19 @@ class Warehouse:
             if row["project_id"] not in used:
                 changes["withdrawn"].append(row["project_id"])
         return changes
+
+    def document_with_title(self, actor: str, title: str, location: str) -> str | None:
+        """Return the document key of the actor's current record with this title.
+
+        Only records stored from `location` count (one-project documents), so
+        that a renamed document finds its earlier version.
+        """
+        row = self.db.execute(
+            "SELECT document_key FROM records WHERE actor = ? AND title_key = ? "
+            "AND location = ? AND withdrawn_by IS NULL ORDER BY id DESC LIMIT 1",
+            (actor, title_key(title), location),
+        ).fetchone()
+        return str(row["document_key"]) if row else None
 
     def _project_for(
         self, record: StoredRecord, actor: str, submission_id: int, used: set[str]

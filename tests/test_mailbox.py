@@ -16,6 +16,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
 
+import docx
 import openpyxl
 import pytest
 from click.testing import CliRunner
@@ -362,6 +363,36 @@ def test_message_text_describing_a_project_becomes_a_submission(
     assert titles == ["Surveillance de la dengue au Laos"]
     assert dovecot.subjects(user, "Processed") == ["Fiche projet dengue"]
     assert len(smtp.inbox.messages) == 1
+
+
+def test_word_document_attached_as_octet_stream_becomes_a_project(
+    tmp_path: Path, dovecot: Dovecot, smtp: SmtpServer, user: str
+):
+    settings_path = configure(tmp_path, dovecot, smtp, user)
+    document = docx.Document()
+    document.add_heading("Chirurgie pédiatrique à Antananarivo", level=1)
+    document.add_paragraph("Pays : Madagascar")
+    document.add_paragraph("Partenaires : CHU Joseph Ravoahangy Andrianavalona")
+    document.add_paragraph("Période : 2026-2028")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    message = contribution(
+        "alice@chu-lyon.fr",
+        "Fiche projet",
+        [("Fiche projet Madagascar.docx", buffer.getvalue())],
+        octet_stream=True,
+    )
+    dovecot.append(user, message)
+
+    run_once(settings_path)
+
+    with Warehouse(load_settings(settings_path).warehouse) as warehouse:
+        [submission] = warehouse.submissions()
+        [record] = warehouse.current_records()
+    assert submission["file_name"] == "Fiche projet Madagascar.docx"
+    assert record["data"]["title"] == "Chirurgie pédiatrique à Antananarivo"
+    assert record["data"]["countries"] == ["MG"]
+    assert dovecot.subjects(user, "Processed") == ["Fiche projet"]
 
 
 def test_running_bot_polls_the_mailbox_until_stopped(

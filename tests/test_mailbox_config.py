@@ -29,7 +29,7 @@ def test_every_mail_mistake_is_reported_at_once_with_its_key(tmp_path: Path):
         "      - senders: [pas une adresse]\n"
         "        actor: CHU Lyon\n"
         "        require: [dmarc]\n"
-        "        accept: [pdf]\n"
+        "        accept: [pptx]\n"
         "  - host: imap.example.org\n"
         "    user: bot2\n"
         "    password_env: IMAP_PASSWORD\n"
@@ -50,7 +50,7 @@ def test_every_mail_mistake_is_reported_at_once_with_its_key(tmp_path: Path):
         "mailboxes[0].rules[0].senders: 'pas une adresse' is neither an address "
         "nor a domain",
         "mailboxes[0].rules[0].accept: must be a list among xlsx, xlsm, xlsb, xls, "
-        "ods, csv",
+        "ods, csv, docx, odt, pdf, rtf, txt, md, doc",
         "mailboxes[0].rules[0].require: must be a list among dkim, spf",
         "mailboxes[0].rules[0].actor: 'CHU Lyon' is not a slug (lowercase letters, "
         "digits, -)",
