@@ -13,8 +13,13 @@ import pytest
 from bot.config import Settings, load_settings
 from bot.ingest import Ingestor
 
+from .mailserver import Dovecot, SmtpServer
+
 REPOSITORY = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 12, 3)
+
+# Dovecot reads its passwd-file at start: one mailbox per test, made up front.
+MAIL_USERS = {f"bot{number}@test.example": f"secret-{number}" for number in range(40)}
 
 
 def write_settings(folder: Path, extra: str = "") -> Path:
@@ -69,3 +74,19 @@ def workbook_factory(tmp_path: Path) -> Callable[..., Path]:
         return make_workbook(tmp_path / name, rows, **options)
 
     return factory
+
+
+@pytest.fixture(scope="module")
+def dovecot() -> Iterator[Dovecot]:
+    """A real IMAP server on loopback, one per test module."""
+    server = Dovecot(dict(MAIL_USERS)).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def smtp() -> Iterator[SmtpServer]:
+    """A real SMTP server on loopback, one per test module."""
+    server = SmtpServer().start()
+    yield server
+    server.stop()

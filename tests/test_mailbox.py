@@ -11,7 +11,6 @@ import io
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
@@ -31,23 +30,7 @@ from .conftest import make_workbook, write_settings
 from .mailserver import Dovecot, SmtpServer
 from .test_ingest import lyon_rows
 
-# Dovecot reads its passwd-file at start: one mailbox per test, made up front.
-USERS = {f"bot{number}@test.example": f"secret-{number}" for number in range(40)}
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-
-
-@pytest.fixture(scope="module")
-def dovecot() -> Iterator[Dovecot]:
-    server = Dovecot(USERS).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

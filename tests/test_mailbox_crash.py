@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,23 +19,9 @@ from bot.mailbox import CRASH_ENVIRONMENT, CRASH_EXIT_STATUS
 from bot.warehouse import Warehouse
 
 from .mailserver import Dovecot, SmtpServer
-from .test_mailbox import USERS, configure, contribution, workbook_bytes
+from .test_mailbox import configure, contribution, workbook_bytes
 
 STEPS = ("fetched", "eml-archived", "archived", "ingested", "settled", "moved")
-
-
-@pytest.fixture(scope="module")
-def dovecot() -> Iterator[Dovecot]:
-    server = Dovecot(dict(USERS)).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer().start()
-    yield server
-    server.stop()
 
 
 def run_bot(settings_path: Path, crash_at: str | None) -> int:

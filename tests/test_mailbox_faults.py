@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,21 +13,7 @@ from bot.mailbox import BACKOFF_FIRST_SECONDS, MailboxSource
 from bot.reply import Outbox
 
 from .mailserver import Dovecot, FaultyProxy, SmtpServer, free_port
-from .test_mailbox import USERS, configure, contribution, workbook_bytes
-
-
-@pytest.fixture(scope="module")
-def dovecot() -> Iterator[Dovecot]:
-    server = Dovecot(dict(USERS)).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer().start()
-    yield server
-    server.stop()
+from .test_mailbox import configure, contribution, workbook_bytes
 
 
 class Clock:
