@@ -408,15 +408,26 @@ def run_child(stage_name: str, projects: int) -> None:
     )
 
 
-def measure(stage_name: str, projects: int) -> dict[str, Any]:
+def measure(stage_name: str, projects: int, timeout: float) -> dict[str, Any]:
     """Run a stage in a child process and return what it measured."""
-    completed = subprocess.run(
-        [sys.executable, __file__, "--child", stage_name, "--projects", str(projects)],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ, NO_MKDOCS_2_WARNING="1"),
-        check=False,
-    )
+    try:
+        completed = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                stage_name,
+                "--projects",
+                f"{projects}",
+            ],
+            capture_output=True,
+            text=True,
+            env=dict(os.environ, NO_MKDOCS_2_WARNING="1"),
+            check=False,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return {"unavailable": f"stopped after {timeout:.0f} s"}
     lines = completed.stdout.strip().splitlines()
     if completed.returncode == UNAVAILABLE:
         return json.loads(lines[-1])
@@ -438,6 +449,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", type=int, default=1000)
     parser.add_argument("--stages", default=",".join(s.name for s in STAGES))
+    parser.add_argument(
+        "--timeout", type=float, default=1800, help="seconds before a stage is stopped"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.child:
@@ -446,7 +460,7 @@ def main() -> None:
 
     folder = workdir(arguments.projects)
     if not (folder / "READY").exists():
-        ingest = measure("ingest", arguments.projects)
+        ingest = measure("ingest", arguments.projects, arguments.timeout)
         print(
             f"ingested {ingest.get('items')} projects from {ACTORS} workbooks in "
             f"{ingest.get('seconds', 0):.1f} s "
@@ -458,7 +472,9 @@ def main() -> None:
 
     wanted = arguments.stages.split(",")
     results = {
-        s.name: measure(s.name, arguments.projects) for s in STAGES if s.name in wanted
+        s.name: measure(s.name, arguments.projects, arguments.timeout)
+        for s in STAGES
+        if s.name in wanted
     }
     print_table(arguments.projects, folder, results)
 

@@ -390,3 +390,23 @@ def test_real_public_build_with_a_planted_canary_is_not_published(
         build.build_site(settings, "public", today=TODAY)
 
     assert settings.public_build.resolve() == first.resolve()
+
+
+def test_round_confidential_budgets_do_not_block_publishing(
+    settings: Any, ingestor: Any, workbook_factory: Any
+) -> None:
+    from render.build import build_site
+
+    budgets = [50000, 15000, 300000, 100000, 20000, 10000]
+    rows: list[list[Any]] = [["Titre", "Pays", "Budget", "Date de début"]]
+    rows += [[f"Projet santé {n}", "Sénégal", b, "2026"] for n, b in enumerate(budgets)]
+    ingestor.ingest(
+        workbook_factory("budgets.xlsx", rows), actor="chu-lyon", source="t"
+    )
+
+    public = build_site(settings, "public", today=TODAY)
+
+    assert {"50000", "300000"} <= confidential_values(
+        merged_projects(ingestor.warehouse, TODAY)
+    )
+    assert any(public.glob("donnees/pays/*.xlsx"))
