@@ -41,6 +41,10 @@ SETTINGS: dict[str, str] = {
     "limits.max_rows": "Most rows read from one file.",
     "schedule.rescan_minutes": "Minutes between two full rescans of the folders.",
     "publish.keep": "Releases of each build kept for `drcooper rollback`.",
+    "publish.rebuild_after_seconds": (
+        "Quiet time after a change to the warehouse before the bot rebuilds."
+    ),
+    "publish.nightly_at": "Time of the nightly rebuild of both sites (HH:MM).",
     "site.title": "Title of both sites, shown in every page's header.",
     "site.contact_address": "Address contributors e-mail their files to (Contribuer).",
     "site.shared_folder": "Shared folder contributors drop files in (Contribuer).",
@@ -206,6 +210,13 @@ class SiteSettings:
     url: str | None = None
 
 
+@dataclass(frozen=True)
+class PublishSettings:
+    keep: int = 5
+    rebuild_after_seconds: float = 30.0
+    nightly_at: tuple[int, int] = (3, 0)
+
+
 @dataclass
 class Settings:
     path: Path
@@ -217,7 +228,7 @@ class Settings:
     always_confidential: tuple[str, ...] = ("contact", "funding")
     limits: Limits = field(default_factory=Limits)
     rescan_minutes: float = 5.0
-    publish_keep: int = 5
+    publish: PublishSettings = field(default_factory=PublishSettings)
     htpasswd: Path = Path("var/restricted.htpasswd")
     actors: dict[str, str] = field(default_factory=dict)
     folders: list[FolderSource] = field(default_factory=list)
@@ -318,7 +329,7 @@ def load_settings(path: Path) -> Settings:
         rescan_minutes=_read_schedule(check, tree),
         actors=_read_actors(check, tree),
     )
-    settings.publish_keep = _read_publish(check, tree)
+    settings.publish = _read_publish(check, tree)
     settings.htpasswd = _read_access(check, tree, base, public, restricted)
     settings.folders = _read_folders(check, tree, base, settings.actors)
     settings.mailboxes = _read_mailboxes(check, tree, base, settings.limits)
@@ -364,13 +375,26 @@ def _read_schedule(check: _Checker, tree: dict[str, Any]) -> float:
     )
 
 
-def _read_publish(check: _Checker, tree: dict[str, Any]) -> int:
+NIGHTLY_PATTERN = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def _read_publish(check: _Checker, tree: dict[str, Any]) -> PublishSettings:
     section = check.mapping(tree.get("publish"), "publish")
-    check.unknown_keys(section, "publish", {"keep"})
+    check.unknown_keys(
+        section, "publish", {"keep", "rebuild_after_seconds", "nightly_at"}
+    )
     keep = check.number(section.get("keep"), "publish.keep", 5, 1)
     if not float(keep).is_integer():
         check.fail("publish.keep", "must be a whole number")
-    return int(keep)
+    after = check.number(
+        section.get("rebuild_after_seconds"), "publish.rebuild_after_seconds", 30, 0
+    )
+    nightly = str(section.get("nightly_at", "03:00"))
+    match = NIGHTLY_PATTERN.match(nightly)
+    if match is None:
+        check.fail("publish.nightly_at", f"{nightly!r} is not a time like 03:00")
+    hour, minute = (int(match[1]), int(match[2])) if match else (3, 0)
+    return PublishSettings(int(keep), after, (hour, minute))
 
 
 def _read_site(check: _Checker, tree: dict[str, Any]) -> SiteSettings:

@@ -8,6 +8,9 @@ Who runs where::
                          every second           -> a due MailboxSource's cycle
                                                    -> arrivals queue
                          every minute           -> reply retries -> arrivals queue
+                         every second           -> SiteRebuilder: build both sites
+                                                   once the warehouse is quiet
+                         nightly                -> SiteRebuilder: build both sites
     the caller's thread  owns the Ingestor      <- arrivals queue, one at a time
 
 The Ingestor's SQLite connection belongs to the thread that opened it, so only
@@ -37,6 +40,7 @@ from bot.config import Settings
 from bot.folder import Arrival, FolderWatcher, ingest_arrival
 from bot.ingest import Ingestor
 from bot.mailbox import MailboxSource, send_replies
+from bot.rebuild import SiteRebuilder
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +138,8 @@ def _run_until_stopped(
     def queue_replies() -> None:
         arrivals.put(lambda owner: send_replies(owner.warehouse, settings))
 
+    rebuilder = SiteRebuilder(settings)
+
     def rescan_folders() -> None:
         for watcher in watchers:
             try:
@@ -165,6 +171,20 @@ def _run_until_stopped(
         scheduler.add_job(
             queue_replies, "interval", seconds=REPLY_RETRY_SECONDS, id="replies"
         )
+    # Builds read the warehouse through their own connection, in the
+    # scheduler's thread: ingestion goes on while a site is built.
+    scheduler.add_job(
+        rebuilder.rebuild_if_due, "interval", seconds=POLL_SECONDS, id="rebuild"
+    )
+    hour, minute = settings.publish.nightly_at
+    scheduler.add_job(
+        rebuilder.rebuild,
+        "cron",
+        hour=hour,
+        minute=minute,
+        args=["of the nightly run"],
+        id="nightly-rebuild",
+    )
     try:
         observer.start()
         scheduler.start()
@@ -176,6 +196,7 @@ def _run_until_stopped(
             rescan_minutes,
             len(mailboxes),
         )
+        last_submission = ingestor.warehouse.last_submission_id()
         while not stop.is_set():
             try:
                 arrival = arrivals.get(timeout=QUEUE_WAIT_SECONDS)
@@ -185,6 +206,9 @@ def _run_until_stopped(
                 ingest_arrival(ingestor, arrival)
             else:
                 _run_job(arrival, ingestor)
+            if ingestor.warehouse.last_submission_id() != last_submission:
+                last_submission = ingestor.warehouse.last_submission_id()
+                rebuilder.changed()
     finally:
         if scheduler.running:
             scheduler.shutdown(wait=True)

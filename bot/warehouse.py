@@ -290,6 +290,11 @@ class Warehouse:
         )
         return int(cursor.lastrowid or 0)
 
+    def last_submission_id(self) -> int:
+        """Return the id of the latest submission (0 when there is none)."""
+        row = self.db.execute("SELECT max(id) FROM submissions").fetchone()
+        return int(row[0] or 0)
+
     def set_report(self, submission_id: int, report: dict[str, Any]) -> None:
         self.db.execute(
             "UPDATE submissions SET report = ? WHERE id = ?",

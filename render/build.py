@@ -152,7 +152,7 @@ def build_site(settings: Settings, visibility: Visibility, *, today: dt.date) ->
         if visibility == "public":
             check_for_leaks(site_dir, all_projects)
 
-        release = publish(site_dir, live, keep=settings.publish_keep)
+        release = publish(site_dir, live, keep=settings.publish.keep)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     logger.info(

@@ -464,7 +464,7 @@ def test_production_settings_load_and_give_an_nginx_configuration() -> None:
     settings = load_settings(CONFIDENTIAL / "inbox_rules.production.yaml")
 
     config = nginx_config(settings, server_name="cooperations.example.gouv.fr")
-    assert settings.publish_keep == 5
+    assert settings.publish.keep == 5
     assert "root /srv/drcooper/var/public;" in config
     assert "auth_basic_user_file /srv/drcooper/var/restricted.htpasswd;" in config
 
