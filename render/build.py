@@ -41,8 +41,11 @@ from render.exceptions import LeakFound, RenderError
 from render.exports import write_export
 from render.leakscan import confidential_values, find_leaks
 from render.pages import (
+    CURRENT_PERIOD,
     DOMAIN_LABELS,
+    ENDED_PERIOD,
     FIELD_LABELS,
+    STATUS_LABELS,
     Page,
     SiteModel,
     load_regions,
@@ -310,6 +313,9 @@ def template_environment(
         timeline=lambda counts, title: Markup(timeline_svg(counts, title=title)),
         synonyms=synonyms.hidden_block,
         outcome_label=lambda outcome: OUTCOME_LABELS.get(outcome, outcome),
+        current_period=CURRENT_PERIOD,
+        ended_period=ENDED_PERIOD,
+        ended_label=STATUS_LABELS["ended"],
     )
     return environment
 
@@ -369,7 +375,13 @@ def extra_pages(
             "recherche.md",
             "search.md.j2",
             "Recherche",
-            {"search_settings": {"root": "../", "mark": SYNONYM_MARK}},
+            {
+                "search_settings": {
+                    "root": "../",
+                    "mark": SYNONYM_MARK,
+                    "current": {"période": [CURRENT_PERIOD]},
+                }
+            },
             in_search=False,
         ),
         Page(

@@ -34,6 +34,9 @@ from render.charts import start_date_counts
 logger = logging.getLogger(__name__)
 
 STATUS_LABELS = {"planned": "Prévu", "ongoing": "En cours", "ended": "Terminé"}
+# The search's "période" filter: current pages are selected when it opens.
+CURRENT_PERIOD = "En cours ou prévus"
+ENDED_PERIOD = "Projets terminés"
 
 DOMAIN_LABELS = {
     "recherche-fondamentale": "Recherche fondamentale",

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import re
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -352,3 +353,21 @@ def test_restricted_build_draws_its_map_offline_too(
 
     # The confidential project's country is on the ministries' map.
     assert drawn == MAPPED | {"BR"}
+
+
+def test_search_shows_ended_projects_only_when_asked(page: Page, server: str) -> None:
+    page.goto(f"{server}recherche/")
+    page.locator(".pagefind-ui__search-input").fill("Lima")
+    message = page.locator(".pagefind-ui__message")
+    expect(message).to_contain_text("Lima", timeout=SEARCH_TIMEOUT_MS)
+    results = page.locator(".pagefind-ui__result-link")
+    assert "Ancien jumelage à Lima" not in results.all_inner_texts()
+
+    # Unticking the current period, ticked when the page opens, brings the
+    # archived project back.
+    page.locator("summary", has_text="période").click()
+    page.get_by_label(re.compile("En cours ou prévus")).uncheck()
+
+    expect(results.first).to_have_text(
+        "Ancien jumelage à Lima", timeout=SEARCH_TIMEOUT_MS
+    )
