@@ -11,6 +11,8 @@ Who runs where::
                          every second           -> SiteRebuilder: build both sites
                                                    once the warehouse is quiet
                          nightly                -> SiteRebuilder: build both sites
+                         every 5 seconds        -> synonyms changed? replay the
+                                                   archive -> arrivals queue
     the caller's thread  owns the Ingestor      <- arrivals queue, one at a time
 
 The Ingestor's SQLite connection belongs to the thread that opened it, so only
@@ -41,6 +43,7 @@ from bot.folder import Arrival, FolderWatcher, ingest_arrival
 from bot.ingest import Ingestor
 from bot.mailbox import MailboxSource, send_replies
 from bot.rebuild import SiteRebuilder
+from bot.replay import replay_with_new_synonyms, synonyms_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +51,7 @@ POLL_SECONDS = 1.0
 # How long the ingesting thread waits for an arrival before checking for a stop.
 QUEUE_WAIT_SECONDS = 0.2
 REPLY_RETRY_SECONDS = 60.0
+SYNONYMS_CHECK_SECONDS = 5.0
 
 # What the ingesting thread is handed: a file, or a job needing the Ingestor.
 Work = Arrival | Callable[[Ingestor], object]
@@ -139,6 +143,19 @@ def _run_until_stopped(
         arrivals.put(lambda owner: send_replies(owner.warehouse, settings))
 
     rebuilder = SiteRebuilder(settings)
+    synonyms_seen = synonyms_fingerprint(settings.synonyms)
+
+    def watch_synonyms() -> None:
+        nonlocal synonyms_seen
+        fingerprint = synonyms_fingerprint(settings.synonyms)
+        if fingerprint != synonyms_seen:
+            synonyms_seen = fingerprint
+            arrivals.put(replay_and_rebuild)
+
+    def replay_and_rebuild(owner: Ingestor) -> None:
+        # The replay keeps the submissions but may change every project.
+        if replay_with_new_synonyms(owner):
+            rebuilder.changed()
 
     def rescan_folders() -> None:
         for watcher in watchers:
@@ -171,6 +188,9 @@ def _run_until_stopped(
         scheduler.add_job(
             queue_replies, "interval", seconds=REPLY_RETRY_SECONDS, id="replies"
         )
+    scheduler.add_job(
+        watch_synonyms, "interval", seconds=SYNONYMS_CHECK_SECONDS, id="synonyms"
+    )
     # Builds read the warehouse through their own connection, in the
     # scheduler's thread: ingestion goes on while a site is built.
     scheduler.add_job(
