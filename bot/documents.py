@@ -43,7 +43,6 @@ from bot.model import (
 )
 from bot.prose import (
     INSTITUTION_NOUNS,
-    CityTable,
     Mention,
     ProseFindings,
     ProseReader,
@@ -298,9 +297,7 @@ def understand_document(
         for line in [*prose_lines, *_description_lines(labelled)]
         for sentence in split_sentences(line.text, line.ref)
     ]
-    findings = ProseReader(vocabulary, CityTable.load(settings.synonyms)).read(
-        sentences
-    )
+    findings = ProseReader(vocabulary, vocabulary.cities).read(sentences)
     _fill_from_prose(record, findings, result.evidence)
 
     # "Confidentiel" on a line of its own, or in the page header.

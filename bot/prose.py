@@ -19,15 +19,12 @@ import datetime as dt
 import logging
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, ClassVar
-
-import yaml
+from typing import Any
 
 from bot.dates import Period, parse_period
 from bot.model import CellRef
 from bot.values import parse_partner
-from bot.vocabulary import Vocabulary, normalise
+from bot.vocabulary import CityTable, Vocabulary, normalise
 
 logger = logging.getLogger(__name__)
 
@@ -181,37 +178,6 @@ class ProseFindings:
     start: Mention | None = None
     end: Mention | None = None
     acronym: Mention | None = None
-
-
-class CityTable:
-    """Capitals and major cities (synonyms/cities.yaml), by normalised name."""
-
-    _cache: ClassVar[dict[tuple[Path, float], CityTable]] = {}
-
-    def __init__(self, cities: dict[str, str]) -> None:
-        self.cities = cities
-        self.longest = max((len(name.split()) for name in cities), default=1)
-
-    @classmethod
-    def load(cls, directory: Path) -> CityTable:
-        """Read cities.yaml once per change of the file; an absent file is empty."""
-        path = directory / "cities.yaml"
-        if not path.exists():
-            return cls({})
-        key = (path, path.stat().st_mtime)
-        if key not in cls._cache:
-            with path.open(encoding="utf-8") as handle:
-                document = yaml.safe_load(handle) or {}
-            cities = {
-                normalise(str(name)): str(code)
-                for code, names in (document.get("cities") or {}).items()
-                for name in names
-            }
-            cls._cache = {key: cls(cities)}
-        return cls._cache[key]
-
-    def country(self, text: str) -> str | None:
-        return self.cities.get(normalise(text))
 
 
 @dataclass

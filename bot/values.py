@@ -107,9 +107,9 @@ def parse_partner(text: str, vocabulary: Vocabulary) -> tuple[str, str | None]:
 
     The country comes from parentheses ("UCAD (Sénégal)"), a trailing part after
     a comma or a dash ("UCAD, Dakar, Sénégal", "Hôpital X - Maroc"), a country
-    name ending the name ("Ministère de la Santé du Sénégal"), or else the
-    organisation dictionary. A country written by the contributor wins over the
-    dictionary's.
+    name ending the name ("Ministère de la Santé du Sénégal"), the
+    organisation dictionary, or else a city the name cites ("…, Vientiane"). A
+    country written by the contributor wins over the dictionary's.
     """
     name = " ".join(text.split()).strip(_EDGE_PUNCTUATION)
     country: str | None = None
@@ -147,7 +147,11 @@ def parse_partner(text: str, vocabulary: Vocabulary) -> tuple[str, str | None]:
             organisation = head
     if country is None and not organisation.known:
         country = _trailing_country(organisation.name, vocabulary)
-    return organisation.name, country or organisation.country
+    country = country or organisation.country
+    if country is None:
+        # "Mahosot Hospital, Vientiane", "Hôpital Cho Ray (Hô Chi Minh-Ville)".
+        country = vocabulary.cities.find_in(name)
+    return organisation.name, country
 
 
 def _name_from_parts(parts: list[str], vocabulary: Vocabulary) -> str:

@@ -148,12 +148,49 @@ class _Organisation:
     kind: str | None
 
 
+class CityTable:
+    """Capitals and major cities (synonyms/cities.yaml), by normalised name."""
+
+    def __init__(self, cities: dict[str, str]) -> None:
+        self.cities = cities
+        self.longest = max((len(name.split()) for name in cities), default=1)
+
+    @classmethod
+    def from_document(cls, document: dict[str, Any]) -> CityTable:
+        return cls(
+            {
+                normalise(str(name)): str(code)
+                for code, names in (document.get("cities") or {}).items()
+                for name in names
+            }
+        )
+
+    def country(self, text: str) -> str | None:
+        return self.cities.get(normalise(text))
+
+    def find_in(self, text: str) -> str | None:
+        """Return the country of the cities a name mentions, if they agree.
+
+        "Mahosot Hospital, Vientiane" gives LA; a name citing cities of two
+        countries gives None.
+        """
+        words = normalise(text).split()
+        found = set()
+        for size in range(min(self.longest, len(words)), 0, -1):
+            for start in range(len(words) - size + 1):
+                code = self.cities.get(" ".join(words[start : start + size]))
+                if code:
+                    found.add(code)
+        return found.pop() if len(found) == 1 else None
+
+
 class Vocabulary:
     """Lookup tables built once from `synonyms/` and the country libraries."""
 
     def __init__(self) -> None:
         # Workbooks repeat the same countries and partners on every row.
         self._country_cache: dict[str, CountryMatch] = {}
+        self.cities = CityTable({})
         self._organisation_cache: dict[str, OrganisationMatch] = {}
         self._header_keys: dict[str, str] = {}
         self._confidentiality_markers: list[str] = []
@@ -179,6 +216,9 @@ class Vocabulary:
         vocabulary._load_countries(_read_yaml(directory / "countries.yaml"))
         vocabulary._load_domains(_read_yaml(directory / "domains.yaml"))
         vocabulary._load_organisations(_read_yaml(directory / "organisations.yaml"))
+        cities = directory / "cities.yaml"
+        if cities.exists():
+            vocabulary.cities = CityTable.from_document(_read_yaml(cities))
         logger.info(
             "vocabulary %s: loaded in %.3f s (%s header synonyms, %s country names,"
             " %s organisation names)",
