@@ -15,7 +15,7 @@ from bot.exceptions import DrCooperError
 from bot.ingest import Ingestor
 from bot.projects import merged_projects, visible_projects
 from bot.quarantine import check_config, quarantine
-from bot.warehouse import Warehouse
+from bot.warehouse import Warehouse, exclusive_use
 from render.admin import rollback, users
 from render.commands import build, serve
 from render.exports import FORMATS, to_csv, to_json, write_export
@@ -117,7 +117,10 @@ def run(settings: Settings, once: bool) -> None:
     """Run the bot: watch the folders and poll the mailboxes until stopped."""
     from bot.scheduler import run_bot
 
-    run_bot(settings, once=once)
+    try:
+        run_bot(settings, once=once)
+    except DrCooperError as err:
+        raise click.ClickException(str(err)) from err
 
 
 @main.command()
@@ -166,10 +169,14 @@ def export(
 @click.pass_obj
 def reindex(settings: Settings) -> None:
     """Rebuild the warehouse from the archive alone."""
-    ingestor = Ingestor(settings)
-    total = sum(1 for _ in ingestor.archive.iter_receipts())
-    with click.progressbar(length=total, label="Rejeu", file=sys.stderr) as bar:
-        count = ingestor.reindex(progress=lambda _receipt: bar.update(1))
+    try:
+        with exclusive_use(settings.warehouse, "reindex"):
+            ingestor = Ingestor(settings)
+            total = sum(1 for _ in ingestor.archive.iter_receipts())
+            with click.progressbar(length=total, label="Rejeu", file=sys.stderr) as bar:
+                count = ingestor.reindex(progress=lambda _receipt: bar.update(1))
+    except DrCooperError as err:
+        raise click.ClickException(str(err)) from err
     click.echo(f"{count} fichiers rejoués depuis l'archive.")
 
 

@@ -10,6 +10,7 @@ messages. The tree::
     │   ├── EncryptedFile    password-protected workbook
     │   └── UnsupportedFile  not a spreadsheet we read, or corrupt
     └── WarehouseError       the warehouse cannot be opened or migrated
+        └── WarehouseBusy    the bot or a reindex holds the warehouse
 
 An `UnreadableFile` message is a whole sentence in French, meant for the
 contributor: it names the file and says what to send instead.
@@ -50,3 +51,7 @@ class UnsupportedFile(UnreadableFile):
 
 class WarehouseError(DrCooperError):
     """The warehouse cannot be opened, migrated or written."""
+
+
+class WarehouseBusy(WarehouseError):
+    """Another process (the running bot, a reindex) is using the warehouse."""

@@ -44,6 +44,7 @@ from bot.ingest import Ingestor
 from bot.mailbox import MailboxSource, send_replies
 from bot.rebuild import SiteRebuilder
 from bot.replay import replay_with_new_synonyms, synonyms_fingerprint
+from bot.warehouse import exclusive_use
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,13 @@ def run_bot(
     In the main thread, SIGTERM and SIGINT stop the bot cleanly; elsewhere, set
     `stop_event`.
     """
+    with exclusive_use(settings.warehouse, "bot"):
+        _run_bot(settings, once=once, stop_event=stop_event)
+
+
+def _run_bot(
+    settings: Settings, *, once: bool, stop_event: threading.Event | None
+) -> None:
     stop = stop_event or threading.Event()
     ingestor = Ingestor(settings)
     watchers = [FolderWatcher(folder) for folder in settings.folders]

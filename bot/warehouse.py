@@ -8,8 +8,10 @@ by several actors is the merge of each actor's current record (see `merge`).
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
+import os
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.exceptions import WarehouseError
+from bot.exceptions import WarehouseBusy, WarehouseError
 from bot.vocabulary import normalise
 
 log = logging.getLogger(__name__)
@@ -121,6 +123,38 @@ class StoredRecord:
     location: str | None
     data: dict[str, Any]
     project_id: str | None = None
+
+
+@contextmanager
+def exclusive_use(warehouse: Path, purpose: str) -> Iterator[None]:
+    """Hold the warehouse for one bot or one reindex at a time.
+
+    Two bots would ingest the same files twice, and a reindex swaps the
+    warehouse file under a running bot; a lock file beside the warehouse
+    (flock, released by the system if the process dies) prevents both.
+    """
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = warehouse.with_name(warehouse.name + ".lock")
+    with lock_path.open("a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as err:
+            lock.seek(0)
+            holder = lock.read().strip() or "another process"
+            raise WarehouseBusy(
+                f"The warehouse {warehouse} is in use ({holder}); stop it first, "
+                f"or wait until it ends, before the {purpose}."
+            ) from err
+        lock.seek(0)
+        lock.truncate()
+        lock.write(f"{purpose}, process {os.getpid()}\n")
+        lock.flush()
+        try:
+            yield
+        finally:
+            lock.seek(0)
+            lock.truncate()
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def title_key(title: str) -> str:

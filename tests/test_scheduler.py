@@ -280,3 +280,24 @@ def test_signal_stops_the_bot_cleanly(tmp_path: Path, signal_number: int) -> Non
     assert return_code == 0, log_text
     assert "bot stopped" in log_text
     assert "Traceback" not in log_text
+
+
+def test_second_bot_and_reindex_are_refused_while_a_bot_runs(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    settings = load_test_settings(tmp_path)
+    config = ["--config", str(settings.path)]
+
+    with running_bot(settings):
+        time.sleep(0.5)
+        second = CliRunner().invoke(main, [*config, "run", "--once"])
+        reindex = CliRunner().invoke(main, [*config, "reindex"])
+
+    assert second.exit_code == 1
+    assert "is in use (bot, process" in second.output
+    assert reindex.exit_code == 1
+    assert "before the reindex" in reindex.output
+    # Once the bot has stopped, the warehouse is free again.
+    assert CliRunner().invoke(main, [*config, "reindex"]).exit_code == 0
