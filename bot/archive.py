@@ -157,6 +157,11 @@ class Archive:
         _write_durably(self.receipts / f"{receipt.id}.json", iter([content]))
         return receipt
 
+    def receipt(self, receipt_id: str) -> Receipt:
+        """Return one receipt by its id."""
+        path = self.receipts / f"{receipt_id}.json"
+        return Receipt(**json.loads(path.read_text(encoding="utf-8")))
+
     def iter_receipts(self) -> Iterator[Receipt]:
         """Yield every receipt in the order the files were received."""
         if not self.receipts.exists():

@@ -35,6 +35,8 @@ from bot.workbook import read_workbook
 log = logging.getLogger(__name__)
 
 MEGABYTE = 1024 * 1024
+# Receipts of mail attachments: `mail:ACCOUNT/UIDVALIDITY/UID`.
+MAIL_SOURCE_PREFIX = "mail:"
 
 
 @dataclass
@@ -112,6 +114,29 @@ class Ingestor:
             path, actor=actor, source=source, file_name=file_name, sender=sender
         )
         return self.process(receipt)
+
+    def process_pending(self) -> int:
+        """Process the archived files that have no submission; return how many.
+
+        A file is archived before anything reads it: if the bot stopped, or
+        failed on it, before the submission was stored, it is taken here on
+        the next start. Mail receipts are left to the mailbox, which resumes
+        each message with its reply.
+        """
+        pending = [
+            receipt
+            for receipt in self.archive.iter_receipts()
+            if not receipt.source.startswith(MAIL_SOURCE_PREFIX)
+            and not self.warehouse.has_receipt(receipt.id)
+        ]
+        for receipt in pending:
+            log.warning(
+                "submission %s (%s): archived but never processed, processing it now",
+                receipt.id,
+                receipt.file_name,
+            )
+            self.process(receipt)
+        return len(pending)
 
     def actor_name(self, slug: str) -> str:
         """Return an actor's name: from the settings, else a known organisation."""

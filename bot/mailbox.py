@@ -41,7 +41,7 @@ from bot.archive import Archive, Receipt
 from bot.config import MailAccount, MailRule, Settings
 from bot.documents import read_text_submission
 from bot.exceptions import ConfigError, DrCooperError, UnreadableFile
-from bot.ingest import MEGABYTE, Ingestor
+from bot.ingest import MAIL_SOURCE_PREFIX, MEGABYTE, Ingestor
 from bot.mime import MailContent, parse_message
 from bot.reply import Original, Outbox, compose_reply, report_from_dict
 from bot.warehouse import Warehouse
@@ -148,7 +148,7 @@ class MailRecord:
     @property
     def source(self) -> str:
         """The receipts' source: names the message for reindex and for recovery."""
-        return f"mail:{self.account}/{self.uidvalidity}/{self.uid}"
+        return f"{MAIL_SOURCE_PREFIX}{self.account}/{self.uidvalidity}/{self.uid}"
 
 
 class MailLog:
@@ -761,9 +761,7 @@ def _ingest(ingestor: Ingestor, record: MailRecord) -> list[int]:
     submissions = []
     for receipt_id in record.receipts:
         if not ingestor.warehouse.has_receipt(receipt_id):
-            path = ingestor.archive.receipts / f"{receipt_id}.json"
-            receipt = Receipt(**json.loads(path.read_text(encoding="utf-8")))
-            ingestor.process(receipt)
+            ingestor.process(ingestor.archive.receipt(receipt_id))
         row = ingestor.warehouse.db.execute(
             "SELECT id FROM submissions WHERE receipt = ?", (receipt_id,)
         ).fetchone()

@@ -92,6 +92,7 @@ def _run_bot(
             "nothing to collect"
         )
     try:
+        ingestor.process_pending()
         if once:
             _run_once(ingestor, watchers, mailboxes)
         else:

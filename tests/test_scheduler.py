@@ -301,3 +301,23 @@ def test_second_bot_and_reindex_are_refused_while_a_bot_runs(tmp_path: Path) -> 
     assert "before the reindex" in reindex.output
     # Once the bot has stopped, the warehouse is free again.
     assert CliRunner().invoke(main, [*config, "reindex"]).exit_code == 0
+
+
+def test_file_archived_but_never_processed_is_taken_at_next_start(
+    tmp_path: Path,
+) -> None:
+    from bot.archive import Archive
+
+    settings = load_test_settings(tmp_path)
+    # The bot stopped right after archiving: a receipt, no submission.
+    workbook = drop_workbook(tmp_path / "projets.xlsx", ["Rage à Madagascar"])
+    Archive(settings.archive).store_file(
+        workbook, actor="aphp", source=f"folder:{settings.folders[0].path}"
+    )
+    assert submissions(settings) == []
+
+    run_bot(settings, once=True)
+
+    [submission] = submissions(settings)
+    assert submission["file_name"] == "projets.xlsx"
+    assert current_titles(settings) == {"Rage à Madagascar"}
