@@ -24,6 +24,7 @@ as a job and run by the caller's thread; at most one per account is queued.
 
 from __future__ import annotations
 
+import functools
 import logging
 import queue
 import signal
@@ -130,90 +131,14 @@ def _run_until_stopped(
     settings: Settings,
     stop: threading.Event,
 ) -> None:
-    rescan_minutes = settings.rescan_minutes
-    arrivals: queue.Queue[Work] = queue.Queue()
-    sources: list[Source] = list(watchers)
-
-    def poll_sources() -> None:
-        for source in sources:
-            try:
-                for arrival in source.poll():
-                    arrivals.put(arrival)
-            except Exception:
-                log.exception("%s: poll failed", source.name)
-
-    def queue_mailboxes() -> None:
-        for mailbox in mailboxes:
-            if mailbox.due() and not mailbox.pending:
-                mailbox.pending = True
-                arrivals.put(mailbox.collect)
-
-    def queue_replies() -> None:
-        arrivals.put(lambda owner: send_replies(owner.warehouse, settings))
-
-    rebuilder = SiteRebuilder(settings)
-    synonyms_seen = synonyms_fingerprint(settings.synonyms)
-
-    def watch_synonyms() -> None:
-        nonlocal synonyms_seen
-        fingerprint = synonyms_fingerprint(settings.synonyms)
-        if fingerprint != synonyms_seen:
-            synonyms_seen = fingerprint
-            arrivals.put(replay_and_rebuild)
-
-    def replay_and_rebuild(owner: Ingestor) -> None:
-        # The replay keeps the submissions but may change every project.
-        if replay_with_new_synonyms(owner):
-            rebuilder.changed()
-
-    def rescan_folders() -> None:
-        for watcher in watchers:
-            try:
-                watcher.rescan()
-            except Exception:
-                log.exception("%s: rescan failed", watcher.name)
+    loop = _Loop(ingestor, watchers, mailboxes, settings)
 
     # Events for speed, the rescan for shares that send none; the first rescan
     # picks up what arrived while the bot was down.
     observer = Observer()
     watched = sum(watcher.observe(observer) for watcher in watchers)
-    rescan_folders()
-    _quiet_scheduler_log()
-    scheduler = BackgroundScheduler(
-        job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": 30}
-    )
-    scheduler.add_job(poll_sources, "interval", seconds=POLL_SECONDS, id="poll")
-    scheduler.add_job(
-        rescan_folders, "interval", minutes=rescan_minutes, id="rescan-folders"
-    )
-    if mailboxes:
-        scheduler.add_job(
-            queue_mailboxes,
-            "interval",
-            seconds=POLL_SECONDS,
-            id="mailboxes",
-            next_run_time=datetime.now(),
-        )
-        scheduler.add_job(
-            queue_replies, "interval", seconds=REPLY_RETRY_SECONDS, id="replies"
-        )
-    scheduler.add_job(
-        watch_synonyms, "interval", seconds=SYNONYMS_CHECK_SECONDS, id="synonyms"
-    )
-    # Builds read the warehouse through their own connection, in the
-    # scheduler's thread: ingestion goes on while a site is built.
-    scheduler.add_job(
-        rebuilder.rebuild_if_due, "interval", seconds=POLL_SECONDS, id="rebuild"
-    )
-    hour, minute = settings.publish.nightly_at
-    scheduler.add_job(
-        rebuilder.rebuild,
-        "cron",
-        hour=hour,
-        minute=minute,
-        args=["of the nightly run"],
-        id="nightly-rebuild",
-    )
+    loop.rescan_folders()
+    scheduler = loop.scheduler()
     try:
         observer.start()
         scheduler.start()
@@ -222,28 +147,132 @@ def _run_until_stopped(
             "%d mailboxes",
             len(watchers),
             watched,
-            rescan_minutes,
+            settings.rescan_minutes,
             len(mailboxes),
         )
-        last_submission = ingestor.warehouse.last_submission_id()
-        while not stop.is_set():
-            try:
-                arrival = arrivals.get(timeout=QUEUE_WAIT_SECONDS)
-            except queue.Empty:
-                continue
-            if isinstance(arrival, Arrival):
-                ingest_arrival(ingestor, arrival)
-            else:
-                _run_job(arrival, ingestor)
-            if ingestor.warehouse.last_submission_id() != last_submission:
-                last_submission = ingestor.warehouse.last_submission_id()
-                rebuilder.changed()
+        loop.work(stop)
     finally:
         if scheduler.running:
             scheduler.shutdown(wait=True)
         if observer.is_alive():
             observer.stop()
             observer.join()
+
+
+class _Loop:
+    """The scheduled jobs, which queue work, and the thread that does it."""
+
+    def __init__(
+        self,
+        ingestor: Ingestor,
+        watchers: list[FolderWatcher],
+        mailboxes: list[MailboxSource],
+        settings: Settings,
+    ) -> None:
+        self.ingestor = ingestor
+        self.watchers = watchers
+        self.mailboxes = mailboxes
+        self.settings = settings
+        self.sources: list[Source] = list(watchers)
+        self.arrivals: queue.Queue[Work] = queue.Queue()
+        self.rebuilder = SiteRebuilder(settings)
+        self.synonyms_seen = synonyms_fingerprint(settings.synonyms)
+
+    def scheduler(self) -> BackgroundScheduler:
+        """Return a scheduler with every periodic job, not yet started."""
+        _quiet_scheduler_log()
+        scheduler = BackgroundScheduler(
+            job_defaults={
+                "max_instances": 1,
+                "coalesce": True,
+                "misfire_grace_time": 30,
+            }
+        )
+        every = functools.partial(scheduler.add_job, trigger="interval")
+        every(self.poll_sources, seconds=POLL_SECONDS, id="poll")
+        every(self.rescan_folders, minutes=self.settings.rescan_minutes, id="rescan")
+        if self.mailboxes:
+            every(
+                self.queue_mailboxes,
+                seconds=POLL_SECONDS,
+                id="mailboxes",
+                next_run_time=datetime.now(),
+            )
+            every(self.queue_replies, seconds=REPLY_RETRY_SECONDS, id="replies")
+        every(self.watch_synonyms, seconds=SYNONYMS_CHECK_SECONDS, id="synonyms")
+
+        # Builds read the warehouse through their own connection, in the
+        # scheduler's thread: ingestion goes on while a site is built.
+        every(self.rebuilder.rebuild_if_due, seconds=POLL_SECONDS, id="rebuild")
+        hour, minute = self.settings.publish.nightly_at
+        scheduler.add_job(
+            self.rebuilder.rebuild,
+            "cron",
+            hour=hour,
+            minute=minute,
+            args=["of the nightly run"],
+            id="nightly-rebuild",
+        )
+        return scheduler
+
+    # Jobs of the scheduler's threads: they only queue work.
+
+    def poll_sources(self) -> None:
+        for source in self.sources:
+            try:
+                for arrival in source.poll():
+                    self.arrivals.put(arrival)
+            except Exception:
+                log.exception("%s: poll failed", source.name)
+
+    def rescan_folders(self) -> None:
+        for watcher in self.watchers:
+            try:
+                watcher.rescan()
+            except Exception:
+                log.exception("%s: rescan failed", watcher.name)
+
+    def queue_mailboxes(self) -> None:
+        for mailbox in self.mailboxes:
+            if mailbox.due() and not mailbox.pending:
+                mailbox.pending = True
+                self.arrivals.put(mailbox.collect)
+
+    def queue_replies(self) -> None:
+        self.arrivals.put(lambda owner: send_replies(owner.warehouse, self.settings))
+
+    def watch_synonyms(self) -> None:
+        fingerprint = synonyms_fingerprint(self.settings.synonyms)
+        if fingerprint != self.synonyms_seen:
+            self.synonyms_seen = fingerprint
+            self.arrivals.put(self.replay_and_rebuild)
+
+    # Work done by the thread that owns the Ingestor.
+
+    def replay_and_rebuild(self, owner: Ingestor) -> None:
+        # The replay keeps the submissions but may change every project.
+        if replay_with_new_synonyms(owner):
+            self.rebuilder.changed()
+
+    def work(self, stop: threading.Event) -> None:
+        """Take queued work one item at a time until `stop` is set."""
+        # The warehouse is read through the Ingestor: a replay replaces it.
+        last_submission = self.ingestor.warehouse.last_submission_id()
+        while not stop.is_set():
+            try:
+                arrival = self.arrivals.get(timeout=QUEUE_WAIT_SECONDS)
+            except queue.Empty:
+                continue
+            if isinstance(arrival, Arrival):
+                ingest_arrival(self.ingestor, arrival)
+            else:
+                _run_job(arrival, self.ingestor)
+
+            # A new submission changes the sites: rebuild once things settle.
+            latest = self.ingestor.warehouse.last_submission_id()
+            if latest != last_submission:
+                last_submission = latest
+                self.rebuilder.changed()
 
 
 def _run_job(job: Callable[[Ingestor], object], ingestor: Ingestor) -> None:
