@@ -12,13 +12,9 @@ named by `DRCOOPER_SCREENSHOTS`, else to a temporary folder printed by the test.
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import os
 import re
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -38,6 +34,7 @@ from bot.warehouse import Warehouse
 from render.build import build_site
 from render.search import SYNONYM_MARK
 from tests.conftest import TODAY, make_workbook, write_settings
+from tests.sitetools import served
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -151,11 +148,6 @@ SYNONYM_SEARCHES = [
 ]
 
 
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        """Keep the test output free of access logs."""
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Path]:
     """Build the public site from a workbook, through the whole pipeline."""
@@ -171,24 +163,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Path]:
     return settings, settings.public_build.resolve()
 
 
-@contextlib.contextmanager
-def serve(folder: Path) -> Iterator[str]:
-    """Serve a built site on a free loopback port; yield its address."""
-    handler = functools.partial(QuietHandler, directory=str(folder))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join()
-
-
 @pytest.fixture(scope="module")
 def server(site: tuple[Settings, Path]) -> Iterator[str]:
-    with serve(site[1]) as address:
+    with served(site[1]) as address:
         yield address
 
 
@@ -345,7 +322,7 @@ def test_restricted_build_draws_its_map_offline_too(
     settings = site[0]
     build_site(settings, "restricted", today=TODAY)
 
-    with serve(settings.restricted_build.resolve()) as address:
+    with served(settings.restricted_build.resolve()) as address:
         page.goto(address)
         countries = page.locator("svg.drc-worldmap-svg a.has-projects")
         expect(countries.first).to_be_visible()
