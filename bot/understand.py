@@ -314,7 +314,22 @@ class _RowReader:
         codes = []
         for part in split_list(cell.text, recognise=known):
             match = self.vocabulary.country(part)
-            if match.code and match.how != "fuzzy":
+            other = self.vocabulary.other_country_meant(part)
+            if match.code and other:
+                codes.append(match.code)
+                self.problems.append(
+                    Problem(
+                        "info",
+                        f"« {part} » peut désigner deux pays.",
+                        ref=cell.ref,
+                        value=cell.text,
+                        understood=self.vocabulary.country_name(match.code),
+                        suggestion=f"Si vous pensiez à « "
+                        f"{self.vocabulary.country_name(other[0])} », écrivez "
+                        f"« {other[1]} ».",
+                    )
+                )
+            elif match.code and match.how != "fuzzy":
                 codes.append(match.code)
             elif match.code:
                 codes.append(match.code)

@@ -190,6 +190,7 @@ class Vocabulary:
     def __init__(self) -> None:
         # Workbooks repeat the same countries and partners on every row.
         self._country_cache: dict[str, CountryMatch] = {}
+        self._country_alternatives: dict[str, tuple[str, str]] = {}
         self.cities = CityTable({})
         self._organisation_cache: dict[str, OrganisationMatch] = {}
         self._header_keys: dict[str, str] = {}
@@ -351,10 +352,13 @@ class Vocabulary:
             code: french.get(code) or english.get(code) or code for code in codes
         }
 
-        # Later sources override earlier ones: the project's aliases win.
-        # Limitation: a bare "Congo" is read as CG, ISO's short name for the
-        # Republic of the Congo, although some writers mean the DRC; the report
-        # shows the country understood, so the contributor can correct it.
+        # Later sources override earlier ones: the project's aliases win. A bare
+        # "Congo" is CG, ISO's short name; `ambiguous` lets the report say that
+        # some writers mean the DRC by it.
+        self._country_alternatives = {
+            normalise(str(name)): (str(other["meant"]), str(other["write"]))
+            for name, other in (document.get("ambiguous") or {}).items()
+        }
         for country in pycountry.countries:
             self._country_short_keys[country.alpha_2] = (country.alpha_2, "code")
             self._country_short_keys[country.alpha_3] = (country.alpha_2, "code")
@@ -453,6 +457,10 @@ class Vocabulary:
         ):
             return CountryMatch(best_code, "fuzzy", best_code)
         return CountryMatch(None, "unknown", best_code)
+
+    def other_country_meant(self, text: str) -> tuple[str, str] | None:
+        """Return the other country some writers mean by a name, and what to write."""
+        return self._country_alternatives.get(normalise(text))
 
     def country_name(self, code: str) -> str:
         """Return the French name of a country code, for display ("Sénégal")."""

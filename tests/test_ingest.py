@@ -308,3 +308,20 @@ def test_actor_known_as_an_organisation_gets_its_name(ingestor, workbook_factory
 
     [project] = merged_projects(ingestor.warehouse, TODAY)
     assert project["french_actors"] == ["Inserm"]
+
+
+def test_ambiguous_congo_is_understood_and_the_other_reading_suggested(
+    ingestor, workbook_factory
+):
+    rows = [["Titre", "Pays"], ["Hôpital de Pointe-Noire", "Congo"]]
+    path = workbook_factory("projets.xlsx", rows)
+
+    report = ingestor.ingest(path, actor="chu-lyon", source="test").report
+
+    [project] = merged_projects(ingestor.warehouse, TODAY)
+    assert project["countries"] == ["CG"]
+    [problem] = report.problems
+    assert str(problem.ref) == "Projets!B2"
+    assert (
+        problem.suggestion == "Si vous pensiez à « Congo-Kinshasa », écrivez « RDC »."
+    )
