@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.dates import parse_period
@@ -62,6 +62,15 @@ STATUS_WORDS = {
         "fin",
     ),
 }
+
+# List fields whose reading depends on the cell's text alone: a workbook
+# repeats the same countries and partners on many rows, so each distinct text
+# is understood once per table and its values and problems are replayed.
+REMEMBERED_FIELDS = frozenset(
+    {"countries", "partners", "french_actors", "funders", "domains", "keywords"}
+)
+# What one reading of a cell gave: the fields it filled and its problems.
+_Reading = tuple[dict[str, Any], list[Problem]]
 
 URL_PATTERN = re.compile(r"^(https?://|www\.)\S+$", re.IGNORECASE)
 
@@ -132,8 +141,9 @@ def _understand_table(
 ) -> None:
     columns = map_columns(table.headers, vocabulary, understanding.problems)
     understanding.columns += columns
+    memo: dict[tuple[str, str], _Reading] = {}
     for row in table.rows:
-        reader = _RowReader(row, columns, vocabulary, settings)
+        reader = _RowReader(row, columns, vocabulary, settings, memo)
         outcome = reader.read()
         understanding.problems += reader.problems
         if isinstance(outcome, RejectedRow):
@@ -217,16 +227,38 @@ class _RowReader:
         columns: list[Column],
         vocabulary: Vocabulary,
         settings: UnderstandingSettings,
+        memo: dict[tuple[str, str], _Reading],
     ) -> None:
         self.row = row
         self.columns = columns
         self.vocabulary = vocabulary
         self.settings = settings
+        self.memo = memo
         self.problems: list[Problem] = []
         self.fields: dict[str, Any] = {}
         self.extra: dict[str, str] = {}
         self.confidential = False
         self.confidential_fields: set[str] = set()
+
+    def _read_remembered(self, field_name: str, cell: RawCell) -> None:
+        """Read a list cell once per distinct text of the file, then replay it."""
+        key = (field_name, cell.text)
+        reading = self.memo.get(key)
+        if reading is None:
+            scratch = _RowReader(
+                self.row, self.columns, self.vocabulary, self.settings, {}
+            )
+            getattr(scratch, f"read_{field_name}")(cell)
+            reading = self.memo[key] = (scratch.fields, scratch.problems)
+
+        fields, problems = reading
+        for name, values in fields.items():
+            if name == "partners":
+                for partner in values:
+                    self._add_partner(partner["name"], partner["country"])
+            else:
+                self._extend(name, values)
+        self.problems += [replace(problem, ref=cell.ref) for problem in problems]
 
     def warn(self, cell: RawCell, message: str, **details: str | None) -> None:
         self.problems.append(
@@ -246,7 +278,10 @@ class _RowReader:
                 continue
             if column.confidential:
                 self.confidential_fields.add(column.field)
-            getattr(self, f"read_{column.field}")(cell)
+            if column.field in REMEMBERED_FIELDS:
+                self._read_remembered(column.field, cell)
+            else:
+                getattr(self, f"read_{column.field}")(cell)
 
         self._place_partners()
         self.confidential_fields |= {
@@ -360,9 +395,12 @@ class _RowReader:
             if country == "FR":
                 self._extend("french_actors", [name])
                 continue
-            partners = self.fields.setdefault("partners", [])
-            if all(normalise(p["name"]) != normalise(name) for p in partners):
-                partners.append({"name": name, "country": country})
+            self._add_partner(name, country)
+
+    def _add_partner(self, name: str, country: str | None) -> None:
+        partners = self.fields.setdefault("partners", [])
+        if all(normalise(p["name"]) != normalise(name) for p in partners):
+            partners.append({"name": name, "country": country})
 
     def read_french_actors(self, cell: RawCell) -> None:
         def known(part: str) -> bool:

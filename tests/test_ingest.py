@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from bot.archive import file_sha256
-from bot.ingest import Ingestor
+from bot.ingest import Ingestor, read_and_understand
 from bot.projects import merged_projects
 
 from .conftest import TODAY
@@ -325,3 +325,47 @@ def test_ambiguous_congo_is_understood_and_the_other_reading_suggested(
     assert (
         problem.suggestion == "Si vous pensiez à « Congo-Kinshasa », écrivez « RDC »."
     )
+
+
+def test_repeated_cell_text_is_reported_at_each_of_its_cells(
+    ingestor, workbook_factory
+):
+    rows = [
+        ["Titre", "Pays", "Partenaires"],
+        ["Projet A", "Sengal; Atlantide", "Institut Pasteur de Dakar"],
+        ["Projet B", "Sengal; Atlantide", "Institut Pasteur de Dakar"],
+    ]
+    path = workbook_factory("projets.xlsx", rows)
+
+    report = ingestor.ingest(path, actor="chu-lyon", source="test").report
+    projects = merged_projects(ingestor.warehouse, TODAY)
+
+    located = sorted((str(p.ref), p.message[:30]) for p in report.problems)
+    assert located == [
+        ("Projets!B2", "Pays « Atlantide » non reconnu"),
+        ("Projets!B2", "Pays « Sengal » compris par ap"),
+        ("Projets!B3", "Pays « Atlantide » non reconnu"),
+        ("Projets!B3", "Pays « Sengal » compris par ap"),
+    ]
+    assert [p["countries"] for p in projects] == [["SN"], ["SN"]]
+
+
+def test_rows_with_the_same_partner_text_get_their_own_partner_records(
+    ingestor, workbook_factory
+):
+    rows = [
+        ["Titre", "Pays", "Partenaires"],
+        ["Projet A", "Sénégal", "Hôpital régional"],
+        ["Projet B", "Mali", "Hôpital régional"],
+    ]
+    path = workbook_factory("projets.xlsx", rows)
+
+    _, understanding = read_and_understand(
+        path, path.name, ingestor.vocabulary, ingestor.settings
+    )
+
+    # The partner gets each row's only country: one record must not leak into
+    # the other through the text read once for both.
+    first, second = (r.fields["partners"] for r in understanding.records)
+    assert first == [{"name": "Hôpital régional", "country": "SN"}]
+    assert second == [{"name": "Hôpital régional", "country": "ML"}]
