@@ -849,7 +849,10 @@ def reply_content(
             "le tableau que vous tenez déjà, tel quel : un classeur Excel (.xlsx, "
             ".xlsm, .xls), LibreOffice (.ods) ou un fichier .csv, une ligne par "
             "projet. Inutile de changer vos colonnes : Dr Cooper reconnaît les "
-            "intitulés usuels (titre, pays, partenaires, dates, budget...)."
+            "intitulés usuels (titre, pays, partenaires, dates, budget...). Pour "
+            "un seul projet, une fiche suffit (Word, OpenDocument, PDF, texte), "
+            "ou sa description dans le corps du message : titre, pays, "
+            "partenaires, dates."
         )
     paragraphs.append("Cordialement,\nDr Cooper")
     return paragraphs, attachments
