@@ -20,6 +20,10 @@ from bot.exceptions import ConfigError
 from bot.model import CONTRIBUTED_FIELDS
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# Contacts and amounts are never published unless the settings say otherwise;
+# nor are unmapped columns ("extra"): nobody chose to publish them.
+DEFAULT_CONFIDENTIAL = ("contact", "funding", "extra")
+
 FILE_KINDS = ("xlsx", "xlsm", "xlsb", "xls", "ods", "csv")
 # One-project documents (bot/documents.py); a .doc is taken to answer why not.
 DOCUMENT_KINDS = ("docx", "odt", "pdf", "rtf", "txt", "md", "doc")
@@ -225,7 +229,7 @@ class Settings:
     synonyms: Path
     public_build: Path
     restricted_build: Path
-    always_confidential: tuple[str, ...] = ("contact", "funding")
+    always_confidential: tuple[str, ...] = DEFAULT_CONFIDENTIAL
     limits: Limits = field(default_factory=Limits)
     rescan_minutes: float = 5.0
     publish: PublishSettings = field(default_factory=PublishSettings)
@@ -344,13 +348,14 @@ def load_settings(path: Path) -> Settings:
 def _read_confidentiality(check: _Checker, tree: dict[str, Any]) -> tuple[str, ...]:
     section = check.mapping(tree.get("confidentiality"), "confidentiality")
     check.unknown_keys(section, "confidentiality", {"always_confidential"})
-    names = section.get("always_confidential", ["contact", "funding"])
+    names = section.get("always_confidential", list(DEFAULT_CONFIDENTIAL))
     key = "confidentiality.always_confidential"
     if not isinstance(names, list):
         check.fail(key, "must be a list of field names")
-        return ("contact", "funding")
+        return DEFAULT_CONFIDENTIAL
     for name in names:
-        if name not in CONTRIBUTED_FIELDS or name in ("title", "confidential"):
+        known = name in CONTRIBUTED_FIELDS or name == "extra"
+        if not known or name in ("title", "confidential"):
             check.fail(key, f"{name!r} is not a field that can be confidential")
     return tuple(str(name) for name in names)
 

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from bot.config import DEFAULT_CONFIDENTIAL
 from bot.dates import parse_period
 from bot.model import (
     LIST_FIELDS,
@@ -77,7 +78,7 @@ URL_PATTERN = re.compile(r"^(https?://|www\.)\S+$", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class UnderstandingSettings:
-    always_confidential: tuple[str, ...] = ("contact", "funding")
+    always_confidential: tuple[str, ...] = DEFAULT_CONFIDENTIAL
 
 
 @dataclass
@@ -273,7 +274,7 @@ class _RowReader:
             if column.field is None:
                 header = column.header.text or f"Colonne {column.header.ref}"
                 self.extra[header] = cell.text
-                if column.confidential:
+                if column.confidential or "extra" in self.settings.always_confidential:
                     self.confidential_fields.add(f"extra.{header}")
                 continue
             if column.confidential:

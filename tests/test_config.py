@@ -21,7 +21,7 @@ def test_shipped_settings_use_the_example_inbox_and_var_folder():
     assert settings.public_build == REPOSITORY / "var" / "public"
     assert settings.restricted_build == REPOSITORY / "var" / "restricted"
     assert settings.folders[0].path == REPOSITORY / "examples" / "inbox"
-    assert settings.always_confidential == ("contact", "funding")
+    assert settings.always_confidential == ("contact", "funding", "extra")
 
 
 def test_paths_are_relative_to_the_settings_folder(tmp_path: Path):

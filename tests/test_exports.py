@@ -128,3 +128,34 @@ def test_cli_reports_every_configuration_mistake(tmp_path):
     assert result.exit_code == 1
     assert "warehouse: must be a non-empty text" in result.output
     assert "limits.max_rows: must be a number" in result.output
+
+
+def test_unrecognised_column_is_kept_but_not_published_by_default(
+    ingestor, workbook_factory
+):
+    rows = [["Titre", "Pays", "Commentaire interne"], ["Projet", "Bénin", "à relancer"]]
+    ingestor.ingest(workbook_factory("p.xlsx", rows), actor="chu-lyon", source="t")
+    projects = merged_projects(ingestor.warehouse, TODAY)
+
+    [public] = visible_projects(projects, "public")
+    [restricted] = visible_projects(projects, "restricted")
+
+    assert public["extra"] == {}
+    assert restricted["extra"] == {"Commentaire interne": "à relancer"}
+
+
+def test_settings_may_publish_unrecognised_columns(tmp_path, workbook_factory):
+    from bot.config import load_settings
+    from bot.ingest import Ingestor
+
+    from .conftest import write_settings
+
+    path = write_settings(tmp_path, "confidentiality:\n  always_confidential: []\n")
+    ingestor = Ingestor(load_settings(path))
+    rows = [["Titre", "Pays", "Observations"], ["Projet", "Bénin", "en cours"]]
+    ingestor.ingest(workbook_factory("p.xlsx", rows), actor="chu-lyon", source="t")
+    projects = merged_projects(ingestor.warehouse, TODAY)
+    ingestor.warehouse.close()
+
+    [public] = visible_projects(projects, "public")
+    assert public["extra"] == {"Observations": "en cours"}

@@ -129,7 +129,11 @@ def test_values_are_understood_into_canonical_fields(ingestor, workbook_factory)
     assert dakar["french_actors"] == ["Hospices Civils de Lyon"]
     assert dakar["reported_by"] == ["chu-lyon"]
     assert dakar["extra"] == {"Commentaire interne": "suivi par la DRI"}
-    assert dakar["confidential_fields"] == ["contact", "funding"]
+    assert dakar["confidential_fields"] == [
+        "contact",
+        "extra.Commentaire interne",
+        "funding",
+    ]
 
     ivory = projects["Télémédecine en Côte d'Ivoire"]
     assert ivory["countries"] == ["CI"]

@@ -26,7 +26,11 @@ DESCRIPTION = f"{HEADING}\n\n{LINK}\n{TEMPLATE}\n</div></article><b>gras</b>\n{I
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("safety")
-    settings = load_settings(write_settings(folder))
+    # Contacts and unrecognised columns are public here, so that their text
+    # is rendered too.
+    settings = load_settings(
+        write_settings(folder, "confidentiality:\n  always_confidential: []\n")
+    )
     header = ["Titre", "Description", "Pays", "Partenaires", "Domaines"]
     header += ["Date de début", "Date de fin", "Site web", "Contact", "<i>Note</i>"]
     rows = [
@@ -49,8 +53,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         make_workbook(folder / "piege.xlsx", rows), actor="chu-lyon", source="test"
     )
     ingestor.warehouse.close()
-    # The contact is public here, so that its text is rendered too.
-    settings.always_confidential = ()
     build_site(settings, "public", today=TODAY)
     return settings.public_build
 
