@@ -351,6 +351,7 @@ class Vocabulary:
         self._country_names_fr = {
             code: french.get(code) or english.get(code) or code for code in codes
         }
+        self._country_names_fr.update(document.get("display_names") or {})
 
         # Later sources override earlier ones: the project's aliases win. A bare
         # "Congo" is CG, ISO's short name; `ambiguous` lets the report say that

@@ -441,6 +441,10 @@ def write_mkdocs_config(
         config["site_url"] = settings.site.url
     if visibility == "restricted":
         config["nav"].append({"Suivi ministères": "ministeres.md"})
+        # Every page says it holds confidential data, so that nobody copies
+        # from it believing it public.
+        config["site_name"] += " — version restreinte"
+        config["theme"]["palette"] = {"primary": "red"}
     path = workdir / "mkdocs.yml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     return path

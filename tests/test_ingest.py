@@ -326,8 +326,8 @@ def test_ambiguous_congo_is_understood_and_the_other_reading_suggested(
     assert project["countries"] == ["CG"]
     [problem] = report.problems
     assert str(problem.ref) == "Projets!B2"
-    assert (
-        problem.suggestion == "Si vous pensiez à « Congo-Kinshasa », écrivez « RDC »."
+    assert problem.suggestion == (
+        "Si vous pensiez à « République démocratique du Congo », écrivez « RDC »."
     )
 
 
