@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 from jinja2 import Environment, FileSystemLoader, pass_context
@@ -533,9 +534,21 @@ def check_for_leaks(site_dir: Path, all_projects: list[dict[str, Any]]) -> None:
     # Texts every build shows whatever the data: a value equal to one of them
     # is no secret (the template workbook's example row, the column names).
     public_texts = [
-        path.read_text(encoding="utf-8") for path in (SITE_FOLDER / "pages").glob("*")
+        path.read_text(encoding="utf-8")
+        for folder in (SITE_FOLDER / "pages", TEMPLATES)
+        for path in folder.glob("*")
     ]
     public_texts += [str(value) for value in TEMPLATE_EXAMPLE if value is not None]
+    # The site's own words: a confidential cell saying "Terminé" or "Sénégal"
+    # tells nothing the labels and the country names do not already show.
+    public_texts += [
+        *STATUS_LABELS.values(),
+        *DOMAIN_LABELS.values(),
+        *FIELD_LABELS.values(),
+        CURRENT_PERIOD,
+        ENDED_PERIOD,
+        *Locale("fr").territories.values(),
+    ]
     values = confidential_values(all_projects, public_texts=public_texts)
     leaks = find_leaks(site_dir, values)
     logger.info(

@@ -410,3 +410,20 @@ def test_round_confidential_budgets_do_not_block_publishing(
         merged_projects(ingestor.warehouse, TODAY)
     )
     assert any(public.glob("donnees/pays/*.xlsx"))
+
+
+def test_confidential_cells_holding_the_sites_own_words_do_not_block_publishing(
+    settings: Any, ingestor: Any, workbook_factory: Any
+) -> None:
+    from render.build import build_site
+
+    rows: list[list[Any]] = [
+        ["Titre", "Pays", "Date de début", "Date de fin", "Commentaire interne"],
+        ["Ancien jumelage", "Sénégal", "2015", "2018", "Terminé"],
+        ["Nouveau jumelage", "Mali", "2026", "2028", "Sénégal"],
+    ]
+    ingestor.ingest(workbook_factory("p.xlsx", rows), actor="chu-lyon", source="t")
+
+    public = build_site(settings, "public", today=TODAY)
+
+    assert "Terminé" in (public / "archives" / "index.html").read_text("utf-8")
