@@ -43,7 +43,8 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _fsync_folder(folder: Path) -> None:
+def fsync_folder(folder: Path) -> None:
+    """Make a rename or a new file in `folder` durable across a power cut."""
     descriptor = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(descriptor)
@@ -64,7 +65,7 @@ def _write_durably(target: Path, chunks: Iterator[bytes]) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    _fsync_folder(target.parent)
+    fsync_folder(target.parent)
 
 
 def file_sha256(path: Path) -> str:

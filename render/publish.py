@@ -21,12 +21,12 @@ import contextlib
 import datetime as dt
 import fcntl
 import logging
-import os
 import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+from bot.archive import fsync_folder
 from render.exceptions import PublishError
 
 log = logging.getLogger(__name__)
@@ -170,7 +170,7 @@ def _point(live: Path, release: Path) -> None:
         raise PublishError(
             f"Impossible de remplacer {live} par la version {release.name} : {err}."
         ) from err
-    _sync_folder(live.parent)
+    fsync_folder(live.parent)
 
 
 def _migrate_real_folder(live: Path) -> None:
@@ -195,12 +195,3 @@ def _prune(live: Path, keep: int) -> None:
             continue
         shutil.rmtree(release)
         log.debug("site %s: old release %s removed", live, release.name)
-
-
-def _sync_folder(folder: Path) -> None:
-    # Make the rename durable across a power cut (fsync of the directory).
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
